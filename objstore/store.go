@@ -53,6 +53,7 @@ type Store struct {
 	blobs blobStore
 	opts  Options
 	log   *logrus.Entry
+	keys  *Keys
 
 	subsMu sync.RWMutex
 	subs   []func(Event)
@@ -67,7 +68,7 @@ func New(db *meta.DB, blobs blobStore, opts Options) (*Store, error) {
 	opts.setDefaults()
 	s := &Store{db: db, blobs: blobs, opts: opts,
 		log:  opts.Log.WithField("component", "objstore"),
-		open: map[Ino]*openFile{}}
+		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now}}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}
