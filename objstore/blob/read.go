@@ -262,6 +262,9 @@ func (s *Store) rebuildBlock(g geometry, j, j0 int, all []*shardRange, blocks []
 
 func (s *Store) logProblems(id ID, problems map[int]error) {
 	for i, err := range problems {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			continue
+		}
 		s.log.WithFields(s.fields(id, i)).WithError(err).Warn("damaged shard")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 )
 
-
 func TestRoundTrip(t *testing.T) {
 	r := newRig(t, false, Options{})
 	bs := DefaultBlockSize
