@@ -156,3 +156,8 @@ func decodeHeader(b []byte) (header, error) {
 	h.table = b[fixedLen : hl-4]
 	return h, nil
 }
+
+// appendCRC appends the header checksum of b.
+func appendCRC(b []byte) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
