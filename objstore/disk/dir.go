@@ -150,6 +150,9 @@ func syncDir(dir string) error {
 	return err
 }
 
+// ReadAt opens, reads and closes the file with plain system calls: an
+// os.File would also register the descriptor with the poller, which costs
+// more than the read itself for small reads.
 func (d *Dir) ReadAt(ctx context.Context, name string, p []byte, off int64) (int, error) {
 	if err := CheckName(name); err != nil {
 		return 0, err
@@ -157,17 +160,38 @@ func (d *Dir) ReadAt(ctx context.Context, name string, p []byte, off int64) (int
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	if off < 0 {
+		return 0, d.wrap("read "+name, fs.ErrInvalid)
+	}
 	_, path := d.path(name)
-	f, err := os.Open(path)
+	fd, err := openRead(path)
 	if err != nil {
-		return 0, d.wrap("read "+name, err)
+		return 0, d.wrap("read "+name, &fs.PathError{Op: "open", Path: path, Err: err})
 	}
-	defer f.Close()
-	n, err := f.ReadAt(p, off)
-	if err != nil && err != io.EOF {
-		return n, d.wrap("read "+name, err)
+	defer syscall.Close(fd)
+	n := 0
+	for n < len(p) {
+		m, err := syscall.Pread(fd, p[n:], off+int64(n))
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return n, d.wrap("read "+name, &fs.PathError{Op: "pread", Path: path, Err: err})
+		case m == 0:
+			return n, io.EOF
+		}
+		n += m
 	}
-	return n, err
+	return n, nil
+}
+
+func openRead(path string) (int, error) {
+	for {
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
 }
 
 func (d *Dir) Remove(ctx context.Context, name string) error {
