@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/klauspost/reedsolomon"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -187,4 +189,19 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestSelfTestKnownGeometries(t *testing.T) {
+	for _, km := range [][2]int{{2, 1}, {3, 2}, {4, 2}, {6, 3}, {8, 4}, {10, 4}, {12, 4}} {
+		enc, err := reedsolomon.New(km[0], km[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if knownParity(km[0], km[1]) == "" {
+			t.Fatalf("%v: no known parity hash", km)
+		}
+		if err := selfTest(enc, km[0], km[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
