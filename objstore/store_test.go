@@ -193,7 +193,7 @@ func TestObjectsAndDirectories(t *testing.T) {
 	if got := readAll(t, s, "bkt", "a/b/c.txt"); string(got) != "new" {
 		t.Fatalf("after overwrite: %q", got)
 	}
-	if n := s.blobs.(*memBlobs).count(); n != 0 {
+	if n := s.countBlobs(t); n != 0 {
 		t.Fatalf("%d blobs left after the big version was replaced by an inline one", n)
 	}
 	// Deleting the only key removes the implicit directories.
@@ -282,11 +282,11 @@ func TestMultipart(t *testing.T) {
 	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "small", id2, []CompletePart{{1, a.ETag}, {2, b.ETag}}); !errors.Is(err, ErrEntityTooSmall) {
 		t.Fatalf("small part: %v", err)
 	}
-	before := s.blobs.(*memBlobs).count()
+	before := s.countBlobs(t)
 	if err := s.AbortMultipartUpload(ctx, "bkt", "small", id2); err != nil {
 		t.Fatal(err)
 	}
-	if after := s.blobs.(*memBlobs).count(); after != before-2 {
+	if after := s.countBlobs(t); after != before-2 {
 		t.Fatalf("abort freed %d blobs, want 2", before-after)
 	}
 }
@@ -312,7 +312,7 @@ func TestUnlinkWhileOpen(t *testing.T) {
 	if _, err := s.GetAttr(ctx, a.Ino); !errors.Is(err, ErrNotExist) {
 		t.Fatalf("inode survives its last close: %v", err)
 	}
-	if n := s.blobs.(*memBlobs).count(); n != 0 {
+	if n := s.countBlobs(t); n != 0 {
 		t.Fatalf("%d blobs leaked", n)
 	}
 }
