@@ -42,7 +42,9 @@ func TestToErrno(t *testing.T) {
 		{"wrapped", fmt.Errorf("lookup a/b: %w", objstore.ErrNotDir), permDenied, syscall.ENOTDIR, true},
 		{"double wrapped", fmt.Errorf("x: %w", fmt.Errorf("y: %w", objstore.ErrNoSpace)), permDenied, syscall.ENOSPC, true},
 		{"unknown", errOdd, permDenied, syscall.EIO, false},
-		{"raw errno is not trusted", fmt.Errorf("shard: %w", syscall.ENOENT), permDenied, syscall.EIO, false},
+		// A raw errno from below the store is not in the vocabulary
+		// (ENOENT would be, since ErrNotExist is fs.ErrNotExist).
+		{"raw errno", fmt.Errorf("shard: %w", syscall.EROFS), permDenied, syscall.EIO, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -684,8 +684,12 @@ func testOpenUnlinked(t *testing.T, _ *testMount, dir string) {
 
 // asCaller runs fn on a thread whose file-system identity is uid:gid, which
 // is what the kernel reports as the FUSE caller.
-func asCaller(t *testing.T, uid, gid int, fn func()) {
+func asCaller(t *testing.T, m *testMount, uid, gid int, fn func()) {
 	t.Helper()
+	// t.TempDir's parent is 0700: let the caller walk to the mount.
+	if err := os.Chmod(filepath.Dir(m.dir), 0o711); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -703,12 +707,12 @@ func asCaller(t *testing.T, uid, gid int, fn func()) {
 	<-done
 }
 
-func testCallerIdentity(t *testing.T, _ *testMount, dir string) {
+func testCallerIdentity(t *testing.T, m *testMount, dir string) {
 	if err := os.Chmod(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
 	var errs []error
-	asCaller(t, 4321, 8765, func() {
+	asCaller(t, m, 4321, 8765, func() {
 		errs = append(errs,
 			os.WriteFile(filepath.Join(dir, "file"), []byte("mine"), 0o644),
 			os.Mkdir(filepath.Join(dir, "dir"), 0o755),
@@ -728,7 +732,7 @@ func testCallerIdentity(t *testing.T, _ *testMount, dir string) {
 	}
 }
 
-func testSetgidDir(t *testing.T, _ *testMount, dir string) {
+func testSetgidDir(t *testing.T, m *testMount, dir string) {
 	shared := filepath.Join(dir, "shared")
 	if err := os.Mkdir(shared, 0o777); err != nil {
 		t.Fatal(err)
@@ -740,7 +744,7 @@ func testSetgidDir(t *testing.T, _ *testMount, dir string) {
 		t.Fatal(err)
 	}
 	var errs []error
-	asCaller(t, 1000, 1000, func() {
+	asCaller(t, m, 1000, 1000, func() {
 		errs = append(errs,
 			os.WriteFile(filepath.Join(shared, "file"), nil, 0o644),
 			os.Mkdir(filepath.Join(shared, "sub"), 0o755),
