@@ -23,6 +23,9 @@ type Inode struct {
 	Gid    uint32
 	Rdev   uint32
 	Flags  uint32
+	// Parent is the containing directory of a directory (for ".." and the
+	// rename-into-own-subtree check); files may have many names and keep 0.
+	Parent uint64
 	Size   uint64
 	Stored uint64 // bytes held in extents or inline (for st_blocks)
 	// Times in nanoseconds since the Unix epoch.
@@ -45,6 +48,7 @@ func (n *Inode) encode() []byte {
 	e.uv(uint64(n.Gid))
 	e.uv(uint64(n.Rdev))
 	e.uv(uint64(n.Flags))
+	e.uv(n.Parent)
 	e.uv(n.Size)
 	e.uv(n.Stored)
 	e.sv(n.Atime)
@@ -71,6 +75,7 @@ func decodeInode(b []byte) (Inode, error) {
 	n.Gid = d.u32()
 	n.Rdev = d.u32()
 	n.Flags = d.u32()
+	n.Parent = d.uv()
 	n.Size = d.uv()
 	n.Stored = d.uv()
 	n.Atime = d.sv()

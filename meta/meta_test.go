@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func openMem(t *testing.T) *DB {
@@ -143,6 +144,7 @@ func TestGroupSyncShares(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); g.Sync() }()
 	}
+	time.Sleep(50 * time.Millisecond) // let every caller queue behind the first sync
 	close(release)
 	wg.Wait()
 	if n := calls.Load(); n > 3 || n < 1 {
