@@ -1,0 +1,57 @@
+package meta
+
+import "sync"
+
+// groupSync lets many committers share one fsync of badger's log. A caller
+// needs a sync that started after its commit; if one is running, it waits
+// for that one and then for the next, which every caller that arrived in
+// the meantime shares.
+type groupSync struct {
+	sync func() error
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	running   bool
+	started   uint64 // number of syncs started
+	completed uint64 // number of the last sync finished
+	errs      map[uint64]error
+}
+
+func newGroupSync(fn func() error) *groupSync {
+	g := &groupSync{sync: fn, errs: map[uint64]error{}}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// Sync returns once a sync that started after the call has finished.
+func (g *groupSync) Sync() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ticket := g.started + 1
+	for g.completed < ticket {
+		if g.running {
+			g.cond.Wait()
+			continue
+		}
+		g.running = true
+		g.started++
+		n := g.started
+		g.mu.Unlock()
+		err := g.sync()
+		g.mu.Lock()
+		g.running = false
+		g.completed = n
+		if err != nil {
+			g.errs[n] = err
+		}
+		g.cond.Broadcast()
+	}
+	// The sync numbered ticket is the first to start after our commit.
+	err := g.errs[ticket]
+	for n := range g.errs {
+		if n+1024 < g.completed {
+			delete(g.errs, n)
+		}
+	}
+	return err
+}

@@ -1,0 +1,165 @@
+package meta
+
+import (
+	"errors"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func openMem(t *testing.T) *DB {
+	t.Helper()
+	d, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func TestInodeRoundTrip(t *testing.T) {
+	cases := []Inode{
+		{Ino: 1, Mode: 0o40755, Nlink: 2},
+		{Ino: 1 << 62, Gen: 3, Mode: 0o100644, Nlink: 1, Uid: 60101, Gid: 10, Size: 5 << 30, Stored: 1,
+			Atime: -5, Mtime: 1700000000123456789, Ctime: 1, Crtime: 2, Flags: FlagETagStale,
+			ETag: "d41d8cd98f00b204e9800998ecf8427e", ContentType: "text/plain; charset=utf-8"},
+		{Ino: 9, Mode: 0o120777, Target: "日本語/リンク"},
+	}
+	for _, c := range cases {
+		got, err := decodeInode(c.encode())
+		if err != nil || !reflect.DeepEqual(got, c) {
+			t.Errorf("round trip %+v: got %+v, %v", c, got, err)
+		}
+	}
+	if _, err := decodeInode([]byte{inodeVersion, 1}); !errors.Is(err, errCorrupt) {
+		t.Errorf("truncated inode decoded: %v", err)
+	}
+	if _, err := decodeInode(append((&Inode{Ino: 1}).encode(), 0)); !errors.Is(err, errCorrupt) {
+		t.Errorf("trailing bytes accepted: %v", err)
+	}
+}
+
+// Walking a directory must yield S3 key order of the full keys.
+func TestDirentOrderIsS3Order(t *testing.T) {
+	d := openMem(t)
+	entries := []Dirent{
+		{Name: "a", Ino: 2, Mode: modeDir},
+		{Name: "a-c", Ino: 3, Mode: 0o100000},
+		{Name: "a0", Ino: 4, Mode: 0o100000},
+		{Name: "b", Ino: 5, Mode: 0o100000},
+		{Name: "a.", Ino: 6, Mode: modeDir},
+	}
+	if err := d.Update(func(x *Txn) error {
+		for _, e := range entries {
+			if err := x.PutDirent(1, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := d.View(func(x *Txn) error {
+		return x.ScanDir(1, "", func(e Dirent) (bool, error) {
+			got = append(got, e.SortName())
+			return true, nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a-c", "a./", "a/", "a0", "b"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("order %q, want %q", got, want)
+	}
+	tests := []struct {
+		name    string
+		wantIno uint64
+		wantErr error
+	}{
+		{"a", 2, nil}, {"a-c", 3, nil}, {"a.", 6, nil}, {"zz", 0, ErrNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var e Dirent
+			err := d.View(func(x *Txn) (err error) { e, err = x.Dirent(1, tc.name); return })
+			if !errors.Is(err, tc.wantErr) || e.Ino != tc.wantIno {
+				t.Fatalf("Dirent(%q) = %+v, %v", tc.name, e, err)
+			}
+		})
+	}
+}
+
+func TestPartsAndUploads(t *testing.T) {
+	d := openMem(t)
+	u := Upload{Bucket: "b", Key: "k/ü", UploadID: "id1", Meta: map[string]string{"x": "y"}}
+	err := d.Update(func(x *Txn) error {
+		if err := x.PutUpload(&u); err != nil {
+			return err
+		}
+		for _, n := range []int{3, 1, 2} {
+			if err := x.PutPart("id1", &Part{Number: n, Size: uint64(n), Extents: []Extent{{Len: uint64(n), Blob: 7}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.View(func(x *Txn) error {
+		got, err := x.Upload("b", "k/ü", "id1")
+		if err != nil || !reflect.DeepEqual(got, u) {
+			t.Errorf("upload %+v %v", got, err)
+		}
+		ps, err := x.Parts("id1", 1, 0)
+		if err != nil || len(ps) != 2 || ps[0].Number != 2 || ps[1].Extents[0].Len != 3 {
+			t.Errorf("parts %+v %v", ps, err)
+		}
+		return nil
+	})
+	if err := d.Update(func(x *Txn) error { return x.DeleteUpload(&u) }); err != nil {
+		t.Fatal(err)
+	}
+	d.View(func(x *Txn) error {
+		if ps, _ := x.Parts("id1", 0, 0); len(ps) != 0 {
+			t.Errorf("parts left after delete: %v", ps)
+		}
+		return nil
+	})
+}
+
+func TestGroupSyncShares(t *testing.T) {
+	var calls atomic.Int64
+	release := make(chan struct{})
+	g := newGroupSync(func() error {
+		calls.Add(1)
+		<-release
+		return nil
+	})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); g.Sync() }()
+	}
+	time.Sleep(50 * time.Millisecond) // let every caller queue behind the first sync
+	close(release)
+	wg.Wait()
+	if n := calls.Load(); n > 3 || n < 1 {
+		t.Fatalf("20 concurrent syncs took %d fsyncs", n)
+	}
+}
+
+func TestNextIDNeverRepeats(t *testing.T) {
+	d := openMem(t)
+	seen := map[uint64]bool{}
+	for i := 0; i < 3000; i++ {
+		id, err := d.NextID("ino")
+		if err != nil || seen[id] {
+			t.Fatalf("id %d err %v repeated=%v", id, err, seen[id])
+		}
+		seen[id] = true
+	}
+}

@@ -1,0 +1,93 @@
+package objstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shallot-storage/shallot/meta"
+)
+
+func ns(t int64) time.Time { return time.Unix(0, t) }
+
+func attrOf(n *meta.Inode) Attr {
+	a := Attr{Ino: Ino(n.Ino), Gen: n.Gen, Mode: n.Mode, Nlink: n.Nlink, Uid: n.Uid, Gid: n.Gid,
+		Rdev: n.Rdev, Size: n.Size, Blocks: (n.Stored + 511) / 512,
+		Atime: ns(n.Atime), Mtime: ns(n.Mtime), Ctime: ns(n.Ctime), Crtime: ns(n.Crtime),
+		ContentType: n.ContentType}
+	if n.Flags&meta.FlagETagStale == 0 {
+		a.ETag = n.ETag
+	}
+	if n.Mode&ModeType == ModeSymlink {
+		a.Size = uint64(len(n.Target))
+	}
+	return a
+}
+
+// inode reads one inode, mapping absence to ErrNotExist.
+func inode(x *meta.Txn, ino Ino) (meta.Inode, error) {
+	n, err := x.Inode(uint64(ino))
+	if err == meta.ErrNotFound {
+		return n, fmt.Errorf("inode %d: %w", ino, ErrNotExist)
+	}
+	return n, err
+}
+
+// GetAttr returns the attributes of ino, including writes still buffered
+// in an open file (size and times).
+func (s *Store) GetAttr(ctx context.Context, ino Ino) (Attr, error) {
+	var n meta.Inode
+	err := s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return })
+	if err != nil {
+		return Attr{}, err
+	}
+	a := attrOf(&n)
+	if f := s.openFileIfAny(ino); f != nil {
+		f.overlayAttr(&a)
+	}
+	return a, nil
+}
+
+// SetAttr changes the attributes named in in. A size change commits the
+// open file's buffered writes first, then truncates in one transaction.
+func (s *Store) SetAttr(ctx context.Context, ino Ino, in SetAttrIn) (Attr, error) {
+	if in.Size != nil {
+		if err := s.truncate(ctx, ino, *in.Size); err != nil {
+			return Attr{}, err
+		}
+	}
+	var n meta.Inode
+	if in.Mode != nil || in.Uid != nil || in.Gid != nil || in.Atime != nil || in.Mtime != nil {
+		now := s.now()
+		err := s.db.Update(func(x *meta.Txn) (err error) {
+			if n, err = inode(x, ino); err != nil {
+				return err
+			}
+			if in.Mode != nil {
+				n.Mode = n.Mode&ModeType | *in.Mode&ModePerm
+			}
+			if in.Uid != nil {
+				n.Uid = *in.Uid
+			}
+			if in.Gid != nil {
+				n.Gid = *in.Gid
+			}
+			if in.Atime != nil {
+				n.Atime = in.Atime.UnixNano()
+			}
+			if in.Mtime != nil {
+				n.Mtime = in.Mtime.UnixNano()
+			}
+			n.Ctime = now
+			return x.PutInode(&n)
+		})
+		if err != nil {
+			return Attr{}, err
+		}
+		if f := s.openFileIfAny(ino); f != nil && in.Mtime != nil {
+			f.setMtime(in.Mtime.UnixNano())
+		}
+		s.emit(ctx, Event{Kind: EventContent, Ino: ino})
+	}
+	return s.GetAttr(ctx, ino)
+}

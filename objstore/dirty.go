@@ -1,0 +1,79 @@
+package objstore
+
+import "sort"
+
+// piece is a run of written bytes at a file offset.
+type piece struct {
+	off  uint64
+	data []byte
+}
+
+func (p piece) end() uint64 { return p.off + uint64(len(p.data)) }
+
+// pieceMap holds an open file's buffered writes: sorted, non-overlapping,
+// non-adjacent runs. Sequential writes append to one growing run.
+type pieceMap struct {
+	pieces []piece
+	bytes  int
+}
+
+// write lays p at off over whatever was buffered there.
+func (m *pieceMap) write(off uint64, p []byte) {
+	end := off + uint64(len(p))
+	// Fast path: appending to the last run (sequential writes).
+	if n := len(m.pieces); n > 0 && m.pieces[n-1].end() == off {
+		m.pieces[n-1].data = append(m.pieces[n-1].data, p...)
+		m.bytes += len(p)
+		return
+	}
+	// Runs that overlap or touch [off, end) merge into one.
+	lo := sort.Search(len(m.pieces), func(i int) bool { return m.pieces[i].end() >= off })
+	hi := lo
+	for hi < len(m.pieces) && m.pieces[hi].off <= end {
+		hi++
+	}
+	start, stop := off, end
+	if lo < hi {
+		start = min(start, m.pieces[lo].off)
+		stop = max(stop, m.pieces[hi-1].end())
+	}
+	buf := make([]byte, stop-start, max(stop-start, 64<<10))
+	for _, q := range m.pieces[lo:hi] {
+		copy(buf[q.off-start:], q.data)
+		m.bytes -= len(q.data)
+	}
+	copy(buf[off-start:], p)
+	m.bytes += len(buf)
+	merged := piece{off: start, data: buf}
+	m.pieces = append(m.pieces[:lo], append([]piece{merged}, m.pieces[hi:]...)...)
+}
+
+// truncate drops buffered bytes at or beyond size.
+func (m *pieceMap) truncate(size uint64) {
+	out := m.pieces[:0]
+	m.bytes = 0
+	for _, q := range m.pieces {
+		if q.off >= size {
+			continue
+		}
+		if q.end() > size {
+			q.data = q.data[:size-q.off]
+		}
+		m.bytes += len(q.data)
+		out = append(out, q)
+	}
+	m.pieces = out
+}
+
+// readInto copies the buffered bytes that fall in [off, off+len(p)) into p.
+func (m *pieceMap) readInto(p []byte, off uint64) {
+	end := off + uint64(len(p))
+	i := sort.Search(len(m.pieces), func(i int) bool { return m.pieces[i].end() > off })
+	for ; i < len(m.pieces) && m.pieces[i].off < end; i++ {
+		q := m.pieces[i]
+		lo, hi := max(q.off, off), min(q.end(), end)
+		copy(p[lo-off:hi-off], q.data[lo-q.off:hi-q.off])
+	}
+}
+
+func (m *pieceMap) reset() { m.pieces, m.bytes = nil, 0 }

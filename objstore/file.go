@@ -1,0 +1,396 @@
+package objstore
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+
+	"github.com/shallot-storage/shallot/meta"
+)
+
+// maxFileSize bounds offsets so that extent arithmetic cannot overflow.
+const maxFileSize = 1 << 50
+
+// openFile is the in-memory state of an inode that has open handles or
+// readers; every handle of the inode shares it, so a write through one
+// descriptor is seen by a read through another at once.
+type openFile struct {
+	s   *Store
+	ino Ino
+	// refs counts handles and readers; guarded by Store.openMu.
+	refs int
+
+	mu      sync.RWMutex
+	loaded  bool
+	size    uint64
+	extents []meta.Extent // committed layout
+	inline  []byte        // committed inline content (when extents is empty)
+	dirty   pieceMap
+	changed bool  // something not yet committed (data, size or mtime)
+	mtime   int64 // mtime of the last uncommitted write, 0 if none
+	// Sequential writes from offset 0 keep a running MD5, which becomes
+	// the ETag at commit without reading the data back.
+	md5     hash.Hash
+	md5Next uint64
+	md5OK   bool
+	// readers counts snapshot readers (S3 GETs); blobs a commit frees while
+	// they run are deleted when the last one closes.
+	readers  int
+	deferred []uint64
+}
+
+// acquire returns the open state of ino with a reference taken, loaded.
+func (s *Store) acquire(ino Ino) (*openFile, error) {
+	s.openMu.Lock()
+	f, ok := s.open[ino]
+	if !ok {
+		f = &openFile{s: s, ino: ino}
+		s.open[ino] = f
+	}
+	f.refs++
+	s.openMu.Unlock()
+
+	if err := f.load(); err != nil {
+		s.release(f)
+		return nil, err
+	}
+	return f, nil
+}
+
+// load reads the committed state of the inode once.
+func (f *openFile) load() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loaded {
+		return nil
+	}
+	s, ino := f.s, f.ino
+	var n meta.Inode
+	var ext []meta.Extent
+	var inline []byte
+	err := s.db.View(func(x *meta.Txn) (err error) {
+		if n, err = inode(x, ino); err != nil {
+			return err
+		}
+		if n.Mode&ModeType != ModeRegular {
+			return fmt.Errorf("inode %d: %w", ino, ErrIsDir)
+		}
+		if ext, err = x.Extents(n.Ino); err != nil {
+			return err
+		}
+		inline, err = x.Content(n.Ino)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	f.size, f.extents, f.inline, f.loaded = n.Size, ext, inline, true
+	if n.Size == 0 {
+		f.restartMD5()
+	}
+	return nil
+}
+
+// release drops a reference; the last one frees an unlinked inode.
+func (s *Store) release(f *openFile) {
+	s.openMu.Lock()
+	f.refs--
+	last := f.refs == 0
+	if last {
+		delete(s.open, f.ino)
+	}
+	s.openMu.Unlock()
+	if last {
+		if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
+			s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
+		}
+	}
+}
+
+func (s *Store) openFileIfAny(ino Ino) *openFile {
+	s.openMu.Lock()
+	defer s.openMu.Unlock()
+	return s.open[ino]
+}
+
+func (f *openFile) restartMD5() {
+	if f.md5 == nil {
+		f.md5 = md5.New()
+	}
+	f.md5.Reset()
+	f.md5Next, f.md5OK = 0, true
+}
+
+// overlayAttr reports buffered size and mtime in a.
+func (f *openFile) overlayAttr(a *Attr) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if !f.loaded || !f.changed {
+		return
+	}
+	a.Size = f.size
+	if f.mtime != 0 {
+		a.Mtime, a.Ctime = ns(f.mtime), ns(f.mtime)
+	}
+	if b := (f.size + 511) / 512; b < a.Blocks || a.Blocks == 0 {
+		a.Blocks = b
+	}
+	a.ETag = ""
+}
+
+func (f *openFile) setMtime(t int64) {
+	f.mu.Lock()
+	if f.changed {
+		f.mtime = t
+	}
+	f.mu.Unlock()
+}
+
+// readLocked fills p from offset off of the current content (committed
+// layout overlaid with buffered writes); holes read as zeros.
+func (f *openFile) readLocked(ctx context.Context, p []byte, off uint64, withDirty bool) (int, error) {
+	if off >= f.size {
+		return 0, io.EOF
+	}
+	want, n := len(p), len(p)
+	if uint64(n) > f.size-off {
+		n = int(f.size - off)
+	}
+	p = p[:n]
+	clear(p)
+	if err := f.s.readCommitted(ctx, f.extents, f.inline, p, off); err != nil {
+		return 0, err
+	}
+	if withDirty {
+		f.dirty.readInto(p, off)
+	}
+	if n < want {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// readCommitted copies the committed bytes of [off, off+len(p)) into p,
+// which the caller zeroed.
+func (s *Store) readCommitted(ctx context.Context, ext []meta.Extent, inline []byte, p []byte, off uint64) error {
+	end := off + uint64(len(p))
+	if inline != nil && off < uint64(len(inline)) {
+		copy(p, inline[off:])
+	}
+	for _, x := range ext {
+		if x.End() <= off || x.Off >= end {
+			continue
+		}
+		lo, hi := max(x.Off, off), min(x.End(), end)
+		if _, err := s.blobs.ReadAt(ctx, x.Blob, p[lo-off:hi-off], int64(x.BlobOff+lo-x.Off)); err != nil && err != io.EOF {
+			return fmt.Errorf("read blob %d of inode: %w", x.Blob, mapBlobErr(err))
+		}
+	}
+	return nil
+}
+
+// write buffers p at off.
+func (f *openFile) write(ctx context.Context, p []byte, off uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if off+uint64(len(p)) > maxFileSize {
+		return fmt.Errorf("write at %d: %w", off, ErrTooLarge)
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	f.dirty.write(off, p)
+	if end := off + uint64(len(p)); end > f.size {
+		f.size = end
+	}
+	f.changed = true
+	f.mtime = f.s.now()
+	if f.md5OK && off == f.md5Next {
+		f.md5.Write(p)
+		f.md5Next += uint64(len(p))
+	} else {
+		f.md5OK = false
+	}
+	if f.dirty.bytes >= f.s.opts.DirtyMax {
+		return f.commitLocked(ctx, false)
+	}
+	return nil
+}
+
+// truncateLocked sets the size; the caller commits.
+func (f *openFile) truncateLocked(size uint64) {
+	f.dirty.truncate(size)
+	if size == 0 {
+		f.restartMD5()
+	} else if size != f.md5Next {
+		f.md5OK = false
+	}
+	f.size = size
+	f.changed = true
+	f.mtime = f.s.now()
+}
+
+// commit makes buffered writes visible to every door.
+func (f *openFile) commit(ctx context.Context, durable bool) error {
+	f.mu.Lock()
+	err := f.commitLocked(ctx, durable)
+	f.mu.Unlock()
+	return err
+}
+
+// commitLocked writes the buffered bytes into one new blob (or inline) and
+// swaps the layout in one transaction; blobs no longer named are freed
+// after the commit.
+func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
+	s := f.s
+	if !f.changed {
+		if durable {
+			return s.db.Sync()
+		}
+		return nil
+	}
+	var newExt []meta.Extent
+	var newInline []byte
+	var written []uint64
+	if f.size <= uint64(s.opts.InlineMax) {
+		newInline = make([]byte, f.size)
+		if _, err := f.readLocked(ctx, newInline, 0, true); err != nil && err != io.EOF {
+			return err
+		}
+	} else {
+		pending := f.dirty
+		if len(f.inline) > 0 {
+			// Leaving inline storage: the old bytes go into the blob too.
+			var m pieceMap
+			m.write(0, f.inline[:min(uint64(len(f.inline)), f.size)])
+			for _, q := range f.dirty.pieces {
+				m.write(q.off, q.data)
+			}
+			pending = m
+		}
+		added, ids, err := s.writePieces(ctx, pending.pieces)
+		if err != nil {
+			return err
+		}
+		written = ids
+		newExt = truncateExtents(overlay(f.extents, added), f.size)
+	}
+	garbage := unreferenced(f.extents, newExt)
+	etag, stale := "", true
+	if f.md5OK && f.md5Next == f.size {
+		etag, stale = hex.EncodeToString(f.md5.Sum(nil)), false
+	}
+	mtime, now := f.mtime, s.now()
+	if mtime == 0 {
+		mtime = now
+	}
+	update := s.db.UpdateNoSync
+	if durable {
+		update = s.db.Update
+	}
+	err := update(func(x *meta.Txn) error {
+		n, err := inode(x, f.ino)
+		if err != nil {
+			return err
+		}
+		if err := writeExtentDiff(x, n.Ino, f.extents, newExt); err != nil {
+			return err
+		}
+		if err := x.PutContent(n.Ino, newInline); err != nil {
+			return err
+		}
+		n.Size, n.Mtime, n.Ctime = f.size, mtime, now
+		n.Stored = storedBytes(newExt) + uint64(len(newInline))
+		n.ETag = etag
+		n.Flags &^= meta.FlagETagStale
+		if stale {
+			n.Flags |= meta.FlagETagStale
+		}
+		return x.PutInode(&n)
+	})
+	if err != nil {
+		s.deleteBlobs(written)
+		return fmt.Errorf("commit inode %d: %w", f.ino, err)
+	}
+	f.extents, f.inline = newExt, newInline
+	f.dirty.reset()
+	f.changed, f.mtime = false, 0
+	if f.readers > 0 {
+		f.deferred = append(f.deferred, garbage...)
+	} else {
+		s.deleteBlobs(garbage)
+	}
+	return nil
+}
+
+// writePieces packs buffered runs into blobs of at most BlobSize and
+// returns the extents that map them.
+func (s *Store) writePieces(ctx context.Context, pieces []piece) ([]meta.Extent, []uint64, error) {
+	var ext []meta.Extent
+	var ids []uint64
+	buf := make([]byte, 0, min(s.opts.BlobSize, totalLen(pieces)))
+	var pendingExt []meta.Extent
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		id, err := s.newBlobID()
+		if err != nil {
+			return err
+		}
+		if err := s.blobs.Put(ctx, id, buf); err != nil {
+			return fmt.Errorf("write blob: %w", mapBlobErr(err))
+		}
+		ids = append(ids, id)
+		for _, e := range pendingExt {
+			e.Blob = id
+			ext = append(ext, e)
+		}
+		buf, pendingExt = buf[:0], pendingExt[:0]
+		return nil
+	}
+	for _, q := range pieces {
+		data, off := q.data, q.off
+		for len(data) > 0 {
+			room := s.opts.BlobSize - len(buf)
+			if room == 0 {
+				if err := flush(); err != nil {
+					s.deleteBlobs(ids)
+					return nil, nil, err
+				}
+				continue
+			}
+			take := min(room, len(data))
+			pendingExt = append(pendingExt, meta.Extent{Off: off, Len: uint64(take), BlobOff: uint64(len(buf))})
+			buf = append(buf, data[:take]...)
+			data, off = data[take:], off+uint64(take)
+		}
+	}
+	if err := flush(); err != nil {
+		s.deleteBlobs(ids)
+		return nil, nil, err
+	}
+	return ext, ids, nil
+}
+
+func totalLen(pieces []piece) int {
+	n := 0
+	for _, q := range pieces {
+		n += len(q.data)
+	}
+	return n
+}
+
+// deleteBlobs frees blobs no committed record names any more. A failure
+// leaves an orphan that scrub reclaims; it never endangers data.
+func (s *Store) deleteBlobs(ids []uint64) {
+	for _, id := range ids {
+		if err := s.blobs.Delete(context.Background(), id); err != nil {
+			s.log.WithError(err).WithField("blob", id).Warn("delete unreferenced blob")
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package objstore
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/shallot-storage/shallot/meta"
+)
+
+// HeadObject describes bucket/key as it is now.
+func (s *Store) HeadObject(ctx context.Context, bucket, key string) (ObjectInfo, error) {
+	r, err := s.OpenObject(ctx, bucket, key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	defer r.Close()
+	return r.Info(), nil
+}
+
+// OpenObject returns a reader on the object as it is now; an overwrite or a
+// delete after this call does not change what the reader returns.
+func (s *Store) OpenObject(ctx context.Context, bucket, key string) (*ObjectReader, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := s.openObject(ctx, bucket, key)
+		// The name moved to a new inode between lookup and open: look again.
+		if errors.Is(err, errInodeGone) && attempt < 8 {
+			continue
+		}
+		return r, err
+	}
+}
+
+var errInodeGone = errors.New("inode replaced while opening")
+
+func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectReader, error) {
+	var res *resolved
+	var m map[string]string
+	err := s.db.View(func(x *meta.Txn) (err error) {
+		if res, err = resolveKey(x, bucket, key); err != nil {
+			return err
+		}
+		m, err = userMeta(x, res.node.Ino)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch res.node.Mode & ModeType {
+	case ModeDir:
+		return &ObjectReader{info: s.objectInfo(bucket, key, &res.node, m)}, nil
+	case ModeRegular:
+	default:
+		return nil, fmt.Errorf("key %q is not a regular file: %w", key, ErrNotExist)
+	}
+	f, err := s.acquire(Ino(res.node.Ino))
+	if errors.Is(err, ErrNotExist) {
+		return nil, errInodeGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Under f.mu no commit runs, so the record read now matches f's
+	// committed layout, which the reader keeps as its snapshot.
+	f.mu.Lock()
+	var n meta.Inode
+	err = s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, f.ino); return })
+	if err == nil && n.Nlink == 0 {
+		err = errInodeGone
+	}
+	if err != nil {
+		f.mu.Unlock()
+		s.release(f)
+		return nil, err
+	}
+	f.readers++
+	r := &ObjectReader{s: s, f: f, ext: f.extents, inline: f.inline, size: n.Size,
+		info: s.objectInfo(bucket, key, &n, m)}
+	f.mu.Unlock()
+	if n.Flags&meta.FlagETagStale != 0 {
+		etag, err := r.computeETag(ctx, &n)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.info.ETag = etag
+	}
+	return r, nil
+}
+
+// ObjectReader reads one committed version of an object. It is safe for
+// concurrent ReadAt calls.
+type ObjectReader struct {
+	s      *Store
+	f      *openFile
+	ext    []meta.Extent
+	inline []byte
+	size   uint64
+	info   ObjectInfo
+	closed atomic.Bool
+}
+
+// Info describes the version being read.
+func (r *ObjectReader) Info() ObjectInfo { return r.info }
+
+// ReadAt reads like io.ReaderAt.
+func (r *ObjectReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read at %d: %w", off, ErrInvalid)
+	}
+	if uint64(off) >= r.size {
+		return 0, io.EOF
+	}
+	n := len(p)
+	if uint64(n) > r.size-uint64(off) {
+		n = int(r.size - uint64(off))
+	}
+	clear(p[:n])
+	if err := r.s.readCommitted(context.Background(), r.ext, r.inline, p[:n], uint64(off)); err != nil {
+		return 0, err
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close ends the read; blobs freed meanwhile by a newer commit go now.
+func (r *ObjectReader) Close() error {
+	if r.f == nil || r.closed.Swap(true) {
+		return nil
+	}
+	f := r.f
+	f.mu.Lock()
+	f.readers--
+	var garbage []uint64
+	if f.readers == 0 {
+		garbage, f.deferred = f.deferred, nil
+	}
+	f.mu.Unlock()
+	r.s.deleteBlobs(garbage)
+	r.s.release(f)
+	return nil
+}
+
+// computeETag hashes the snapshot and records the ETag if the inode has
+// not changed meanwhile (files written through the mount at random
+// offsets get their ETag this way).
+func (r *ObjectReader) computeETag(ctx context.Context, n *meta.Inode) (string, error) {
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, int64(r.size))); err != nil {
+		return "", fmt.Errorf("compute etag of inode %d: %w", n.Ino, err)
+	}
+	etag := hex.EncodeToString(h.Sum(nil))
+	err := r.s.db.UpdateNoSync(func(x *meta.Txn) error {
+		cur, err := x.Inode(n.Ino)
+		if err != nil || cur.Mtime != n.Mtime || cur.Size != n.Size || cur.Flags&meta.FlagETagStale == 0 {
+			return err
+		}
+		cur.ETag = etag
+		cur.Flags &^= meta.FlagETagStale
+		return x.PutInode(&cur)
+	})
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		r.s.log.WithError(err).WithField("ino", n.Ino).Warn("record computed etag")
+	}
+	return etag, nil
+}

@@ -1,0 +1,143 @@
+package objstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/shallot-storage/shallot/meta"
+	"github.com/sirupsen/logrus"
+)
+
+// Options configure a Store.
+type Options struct {
+	// InlineMax is the largest content kept inline in the metadata.
+	InlineMax int
+	// BlobSize is the largest blob written (the unit of erasure coding).
+	BlobSize int
+	// MinPartSize is S3's minimum size of every part but the last.
+	MinPartSize int64
+	// DirtyMax is how many buffered bytes an open file holds before it
+	// commits on its own.
+	DirtyMax int
+	Log      *logrus.Entry
+	// Now is the clock (tests replace it).
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.InlineMax == 0 {
+		o.InlineMax = 64 << 10
+	}
+	if o.BlobSize == 0 {
+		o.BlobSize = 4 << 20
+	}
+	if o.MinPartSize == 0 {
+		o.MinPartSize = 5 << 20
+	}
+	if o.DirtyMax == 0 {
+		o.DirtyMax = 16 << 20
+	}
+	if o.Log == nil {
+		o.Log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Store is the namespace and data path shared by every door.
+type Store struct {
+	db    *meta.DB
+	blobs blobStore
+	opts  Options
+	log   *logrus.Entry
+	keys  *Keys
+
+	subsMu sync.RWMutex
+	subs   []func(Event)
+
+	openMu sync.Mutex
+	open   map[Ino]*openFile
+}
+
+// New builds a store on an open metadata database and blob layer, creating
+// the root directory on first use and freeing inodes orphaned by a crash.
+func New(db *meta.DB, blobs blobStore, opts Options) (*Store, error) {
+	opts.setDefaults()
+	s := &Store{db: db, blobs: blobs, opts: opts,
+		log:  opts.Log.WithField("component", "objstore"),
+		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now}}
+	if err := s.ensureRoot(); err != nil {
+		return nil, err
+	}
+	if err := s.freeOrphans(context.Background()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) ensureRoot() error {
+	now := s.opts.Now().UnixNano()
+	return s.db.Update(func(x *meta.Txn) error {
+		if _, err := x.Inode(uint64(RootIno)); err == nil {
+			return nil
+		} else if err != meta.ErrNotFound {
+			return err
+		}
+		return x.PutInode(&meta.Inode{Ino: uint64(RootIno), Mode: ModeDir | 0o755, Nlink: 2,
+			Parent: uint64(RootIno), Atime: now, Mtime: now, Ctime: now, Crtime: now})
+	})
+}
+
+// Subscribe registers fn to receive change events (see Event).
+func (s *Store) Subscribe(fn func(Event)) {
+	s.subsMu.Lock()
+	s.subs = append(s.subs, fn)
+	s.subsMu.Unlock()
+}
+
+// emit delivers events; callers hold no store lock.
+func (s *Store) emit(ctx context.Context, evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	o := originOf(ctx)
+	s.subsMu.RLock()
+	subs := s.subs
+	s.subsMu.RUnlock()
+	for _, fn := range subs {
+		for _, ev := range evs {
+			ev.Origin = o
+			fn(ev)
+		}
+	}
+}
+
+// newIno allocates an inode number; never 0 or the root's.
+func (s *Store) newIno() (uint64, error) {
+	for {
+		n, err := s.db.NextID("ino")
+		if err != nil {
+			return 0, fmt.Errorf("allocate inode: %w", err)
+		}
+		if n > uint64(RootIno) {
+			return n, nil
+		}
+	}
+}
+
+func (s *Store) newBlobID() (uint64, error) {
+	for {
+		n, err := s.db.NextID("blob")
+		if err != nil {
+			return 0, fmt.Errorf("allocate blob id: %w", err)
+		}
+		if n != 0 {
+			return n, nil
+		}
+	}
+}
+
+func (s *Store) now() int64 { return s.opts.Now().UnixNano() }
