@@ -15,14 +15,14 @@ const (
 // attributes (ETag, content type) live here so that every door reads one
 // record; user metadata lives in xattrs.
 type Inode struct {
-	Ino    uint64
-	Gen    uint64
-	Mode   uint32
-	Nlink  uint32
-	Uid    uint32
-	Gid    uint32
-	Rdev   uint32
-	Flags  uint32
+	Ino   uint64
+	Gen   uint64
+	Mode  uint32
+	Nlink uint32
+	Uid   uint32
+	Gid   uint32
+	Rdev  uint32
+	Flags uint32
 	// Parent is the containing directory of a directory (for ".." and the
 	// rename-into-own-subtree check); files may have many names and keep 0.
 	Parent uint64

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/shallot-storage/shallot/meta"
+	"github.com/shallot-storage/shallot/objstore/blob"
 )
 
 // maxFileSize bounds offsets so that extent arithmetic cannot overflow.
@@ -186,7 +187,7 @@ func (s *Store) readCommitted(ctx context.Context, ext []meta.Extent, inline []b
 			continue
 		}
 		lo, hi := max(x.Off, off), min(x.End(), end)
-		if _, err := s.blobs.ReadAt(ctx, x.Blob, p[lo-off:hi-off], int64(x.BlobOff+lo-x.Off)); err != nil && err != io.EOF {
+		if _, err := s.blobs.ReadAt(ctx, blob.ID(x.Blob), p[lo-off:hi-off], int64(x.BlobOff+lo-x.Off)); err != nil && err != io.EOF {
 			return fmt.Errorf("read blob %d of inode: %w", x.Blob, mapBlobErr(err))
 		}
 	}
@@ -342,7 +343,7 @@ func (s *Store) writePieces(ctx context.Context, pieces []piece) ([]meta.Extent,
 		if err != nil {
 			return err
 		}
-		if err := s.blobs.Put(ctx, id, buf); err != nil {
+		if err := s.blobs.Put(ctx, blob.ID(id), buf); err != nil {
 			return fmt.Errorf("write blob: %w", mapBlobErr(err))
 		}
 		ids = append(ids, id)
@@ -389,7 +390,7 @@ func totalLen(pieces []piece) int {
 // leaves an orphan that scrub reclaims; it never endangers data.
 func (s *Store) deleteBlobs(ids []uint64) {
 	for _, id := range ids {
-		if err := s.blobs.Delete(context.Background(), id); err != nil {
+		if err := s.blobs.Delete(context.Background(), blob.ID(id)); err != nil {
 			s.log.WithError(err).WithField("blob", id).Warn("delete unreferenced blob")
 		}
 	}

@@ -5,13 +5,32 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shallot-storage/shallot/meta"
 )
 
+// Keys manages S3 access keys. It needs only the metadata, so the admin
+// command can use it while the daemon is stopped.
+type Keys struct {
+	db  *meta.DB
+	now func() time.Time
+}
+
+// NewKeys returns the key registry kept in db.
+func NewKeys(db *meta.DB) *Keys { return &Keys{db: db, now: time.Now} }
+
 // LookupKey returns the key record; a disabled key is returned with
 // Disabled set (the door decides how to refuse it).
 func (s *Store) LookupKey(ctx context.Context, accessKey string) (AccessKey, error) {
+	return s.keys.Lookup(ctx, accessKey)
+}
+
+// Keys returns the store's key registry.
+func (s *Store) Keys() *Keys { return s.keys }
+
+// Lookup returns one key record.
+func (s *Keys) Lookup(ctx context.Context, accessKey string) (AccessKey, error) {
 	var a meta.AccessKey
 	err := s.db.View(func(x *meta.Txn) (err error) { a, err = x.AccessKey(accessKey); return })
 	if err == meta.ErrNotFound {
@@ -25,8 +44,8 @@ func keyOf(a *meta.AccessKey) AccessKey {
 		Disabled: a.Disabled, Root: a.Root, Created: ns(a.Created)}
 }
 
-// ListKeys returns every access key.
-func (s *Store) ListKeys(ctx context.Context) ([]AccessKey, error) {
+// List returns every access key.
+func (s *Keys) List(ctx context.Context) ([]AccessKey, error) {
 	var keys []meta.AccessKey
 	if err := s.db.View(func(x *meta.Txn) (err error) { keys, err = x.AccessKeys(); return }); err != nil {
 		return nil, err
@@ -38,9 +57,9 @@ func (s *Store) ListKeys(ctx context.Context) ([]AccessKey, error) {
 	return out, nil
 }
 
-// CreateKey adds an access key; empty AccessKey or SecretKey are generated.
+// Create adds an access key; empty AccessKey or SecretKey are generated.
 // It fails with ErrExist when the access key is taken.
-func (s *Store) CreateKey(ctx context.Context, k AccessKey) (AccessKey, error) {
+func (s *Keys) Create(ctx context.Context, k AccessKey) (AccessKey, error) {
 	if k.AccessKey == "" {
 		k.AccessKey = randomString(20, upperAlnum)
 	}
@@ -54,7 +73,7 @@ func (s *Store) CreateKey(ctx context.Context, k AccessKey) (AccessKey, error) {
 		return AccessKey{}, err
 	}
 	a := meta.AccessKey{AccessKey: k.AccessKey, SecretKey: k.SecretKey, Uid: k.Owner.Uid, Gid: k.Owner.Gid,
-		Disabled: k.Disabled, Root: k.Root, Created: s.now()}
+		Disabled: k.Disabled, Root: k.Root, Created: s.now().UnixNano()}
 	err := s.db.Update(func(x *meta.Txn) error {
 		if _, err := x.AccessKey(a.AccessKey); err == nil {
 			return fmt.Errorf("access key %q: %w", a.AccessKey, ErrExist)
@@ -66,8 +85,8 @@ func (s *Store) CreateKey(ctx context.Context, k AccessKey) (AccessKey, error) {
 	return keyOf(&a), err
 }
 
-// UpdateKey changes a key record in place.
-func (s *Store) UpdateKey(ctx context.Context, accessKey string, change func(*AccessKey)) (AccessKey, error) {
+// Update changes a key record in place.
+func (s *Keys) Update(ctx context.Context, accessKey string, change func(*AccessKey)) (AccessKey, error) {
 	var out AccessKey
 	err := s.db.Update(func(x *meta.Txn) error {
 		a, err := x.AccessKey(accessKey)
@@ -92,10 +111,10 @@ func (s *Store) UpdateKey(ctx context.Context, accessKey string, change func(*Ac
 // NewSecret returns a fresh random secret key.
 func NewSecret() string { return randomString(40, secretAlphabet) }
 
-// EnsureRootKey makes the root key exist: the given pair when set (and
+// EnsureRoot makes the root key exist: the given pair when set (and
 // replacing an earlier root pair), else the stored one, else a new one.
-func (s *Store) EnsureRootKey(ctx context.Context, accessKey, secretKey string) (AccessKey, error) {
-	keys, err := s.ListKeys(ctx)
+func (s *Keys) EnsureRoot(ctx context.Context, accessKey, secretKey string) (AccessKey, error) {
+	keys, err := s.List(ctx)
 	if err != nil {
 		return AccessKey{}, err
 	}
@@ -107,14 +126,14 @@ func (s *Store) EnsureRootKey(ctx context.Context, accessKey, secretKey string) 
 			return k, nil
 		}
 		if k.AccessKey == accessKey {
-			return s.UpdateKey(ctx, accessKey, func(a *AccessKey) { a.SecretKey = secretKey })
+			return s.Update(ctx, accessKey, func(a *AccessKey) { a.SecretKey = secretKey })
 		}
 		// The environment names another root pair: retire the old one.
-		if _, err := s.UpdateKey(ctx, k.AccessKey, func(a *AccessKey) { a.Disabled = true }); err != nil {
+		if _, err := s.Update(ctx, k.AccessKey, func(a *AccessKey) { a.Disabled = true }); err != nil {
 			return AccessKey{}, err
 		}
 	}
-	return s.CreateKey(ctx, AccessKey{AccessKey: accessKey, SecretKey: secretKey, Root: true})
+	return s.Create(ctx, AccessKey{AccessKey: accessKey, SecretKey: secretKey, Root: true})
 }
 
 const (

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shallot-storage/shallot/meta"
+	"github.com/shallot-storage/shallot/objstore/blob"
 	"github.com/sirupsen/logrus"
 )
 
@@ -50,9 +51,10 @@ func (o *Options) setDefaults() {
 // Store is the namespace and data path shared by every door.
 type Store struct {
 	db    *meta.DB
-	blobs blobStore
+	blobs *blob.Store
 	opts  Options
 	log   *logrus.Entry
+	keys  *Keys
 
 	subsMu sync.RWMutex
 	subs   []func(Event)
@@ -63,11 +65,11 @@ type Store struct {
 
 // New builds a store on an open metadata database and blob layer, creating
 // the root directory on first use and freeing inodes orphaned by a crash.
-func New(db *meta.DB, blobs blobStore, opts Options) (*Store, error) {
+func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 	opts.setDefaults()
 	s := &Store{db: db, blobs: blobs, opts: opts,
 		log:  opts.Log.WithField("component", "objstore"),
-		open: map[Ino]*openFile{}}
+		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now}}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}
