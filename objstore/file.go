@@ -42,6 +42,8 @@ type openFile struct {
 	// they run are deleted when the last one closes.
 	readers  int
 	deferred []uint64
+	// wroteStale: a commit of this open file left the ETag unknown.
+	wroteStale bool
 }
 
 // acquire returns the open state of ino with a reference taken, loaded.
@@ -126,10 +128,8 @@ func (f *openFile) restartMD5() {
 	f.md5Next, f.md5OK = 0, true
 }
 
-// overlayAttr reports buffered size and mtime in a.
-func (f *openFile) overlayAttr(a *Attr) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
+// overlayAttrLocked reports buffered size and mtime in a.
+func (f *openFile) overlayAttrLocked(a *Attr) {
 	if !f.loaded || !f.changed {
 		return
 	}
@@ -318,6 +318,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		return fmt.Errorf("commit inode %d: %w", f.ino, err)
 	}
 	f.extents, f.inline = newExt, newInline
+	f.wroteStale = stale
 	f.dirty.reset()
 	f.changed, f.mtime = false, 0
 	if f.readers > 0 {

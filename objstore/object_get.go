@@ -77,9 +77,7 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		s.release(f)
 		return nil, err
 	}
-	f.readers++
-	r := &ObjectReader{s: s, f: f, ext: f.extents, inline: f.inline, size: n.Size,
-		info: s.objectInfo(bucket, key, &n, m)}
+	r := f.snapshotLocked(n.Size, s.objectInfo(bucket, key, &n, m))
 	f.mu.Unlock()
 	if n.Flags&meta.FlagETagStale != 0 {
 		etag, err := r.computeETag(ctx, &n)
@@ -90,6 +88,13 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		r.info.ETag = etag
 	}
 	return r, nil
+}
+
+// snapshotLocked returns a reader on the committed layout; f.mu is held,
+// and the caller's reference on f passes to the reader.
+func (f *openFile) snapshotLocked(size uint64, info ObjectInfo) *ObjectReader {
+	f.readers++
+	return &ObjectReader{s: f.s, f: f, ext: f.extents, inline: f.inline, size: size, info: info}
 }
 
 // ObjectReader reads one committed version of an object. It is safe for
