@@ -229,11 +229,26 @@ func (d *daemon) stop() error {
 	}
 	if d.mount != nil {
 		if err := d.mount.Unmount(); err != nil {
-			errs = append(errs, fmt.Errorf("unmount: %w", err))
+			// Busy (a shell sits in it): detach it from the namespace and
+			// give its users a moment to let go before the store closes.
+			d.log.WithError(err).Warn("mount busy: detaching it lazily")
+			if derr := syscall.Unmount(d.mount.Dir(), syscall.MNT_DETACH); derr != nil {
+				errs = append(errs, fmt.Errorf("unmount: %w", derr))
+			}
+			done := make(chan struct{})
+			go func() { d.mount.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				errs = append(errs, fmt.Errorf("mount %s still in use after detaching", d.mount.Dir()))
+			}
 		}
 	}
 	if d.admin != nil {
 		d.admin.Close()
+	}
+	if d.store != nil {
+		d.store.Close()
 	}
 	if d.db != nil {
 		if err := d.db.Close(); err != nil {
