@@ -41,7 +41,11 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 	var res *resolved
 	var m map[string]string
 	err := s.db.View(func(x *meta.Txn) (err error) {
-		if res, err = resolveKey(x, bucket, key); err != nil {
+		who := callerOf(ctx)
+		if res, err = resolveKey(x, bucket, key, who); err != nil {
+			return err
+		}
+		if err := checkAccess(&res.node, who, mayRead, key); err != nil {
 			return err
 		}
 		m, err = userMeta(x, res.node.Ino)
