@@ -98,7 +98,7 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 // and the caller's reference on f passes to the reader.
 func (f *openFile) snapshotLocked(size uint64, info ObjectInfo) *ObjectReader {
 	f.readers++
-	return &ObjectReader{s: f.s, f: f, ext: f.extents, inline: f.inline, size: size, info: info}
+	return &ObjectReader{s: f.s, f: f, ext: f.committed, inline: f.inline, size: size, info: info}
 }
 
 // ObjectReader reads one committed version of an object. It is safe for

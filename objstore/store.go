@@ -63,6 +63,8 @@ type Store struct {
 	openMu sync.Mutex
 	open   map[Ino]*openFile
 
+	// putSlots bounds background blob puts across all open files.
+	putSlots chan struct{}
 	etags    chan Ino
 	stop     chan struct{}
 	etagDone chan struct{}
@@ -75,7 +77,8 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 	s := &Store{db: db, blobs: blobs, opts: opts,
 		log:  opts.Log.WithField("component", "objstore"),
 		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now},
-		etags: make(chan Ino, etagQueueLen), stop: make(chan struct{}), etagDone: make(chan struct{})}
+		putSlots: make(chan struct{}, 4),
+		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{}), etagDone: make(chan struct{})}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}

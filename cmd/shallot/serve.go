@@ -26,7 +26,7 @@ import (
 )
 
 type serveConfig struct {
-	data, mount, s3Addr, disks, ec, domain, region, logLevel string
+	data, mount, s3Addr, disks, ec, domain, region, logLevel, debugAddr string
 	noMount                                                  bool
 }
 
@@ -42,6 +42,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.region, "region", "us-east-1", "S3 region reported to clients")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.noMount, "no-mount", false, "serve S3 only, without the FUSE mount")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "listen address for /healthz and Go's pprof (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -163,6 +164,11 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 			log.WithError(err).Error("S3 server stopped")
 		}
 	}()
+	if c.debugAddr != "" {
+		if err := startDebug(c.debugAddr, log); err != nil {
+			return nil, err
+		}
+	}
 	mountDir := ""
 	if !c.noMount {
 		if mountDir, err = filepath.Abs(c.mount); err != nil {
