@@ -27,7 +27,7 @@ import (
 
 type serveConfig struct {
 	data, mount, s3Addr, disks, ec, domain, region, logLevel, debugAddr string
-	noMount                                                  bool
+	noMount                                                             bool
 }
 
 func parseServe(args []string) (serveConfig, error) {
