@@ -1,0 +1,162 @@
+package s3srv
+
+import (
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/shallot-storage/shallot/objstore"
+)
+
+// maxPartNumber is AWS's limit on part numbers (1..10000).
+const maxPartNumber = 10000
+
+// maxCompleteBody bounds the CompleteMultipartUpload document: 10000
+// parts with checksums fit well below it.
+const maxCompleteBody = 8 << 20
+
+// createMultipartUpload is CreateMultipartUpload (POST ?uploads); the
+// object's metadata is given now and applied at completion.
+func (s *Server) createMultipartUpload(req *request) (*response, error) {
+	opts, err := putOptions(req)
+	if err != nil {
+		return nil, err
+	}
+	opts.ContentMD5 = nil // it describes this request's (empty) body
+	id, err := s.store.CreateMultipartUpload(req.ctx, req.bucket, req.key, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: xmlInitiateMultipartUploadResult{Bucket: req.bucket, Key: req.key, UploadID: id}}, nil
+}
+
+func partNumber(q map[string][]string) (int, error) {
+	v := ""
+	if vs := q["partNumber"]; len(vs) > 0 {
+		v = vs[0]
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPartNumber {
+		return 0, errInvalidArgument.with("Part number must be an integer between 1 and 10000, inclusive")
+	}
+	return n, nil
+}
+
+// uploadPart is UploadPart (PUT ?partNumber&uploadId).
+func (s *Server) uploadPart(req *request) (*response, error) {
+	n, err := partNumber(req.query)
+	if err != nil {
+		return nil, err
+	}
+	md5sum, err := contentMD5(req.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	if req.body.size < 0 && len(req.r.TransferEncoding) == 0 &&
+		!strings.Contains(req.r.Header.Get("Content-Encoding"), "aws-chunked") {
+		return nil, errMissingContentLength
+	}
+	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), n, req.body, req.body.size, md5sum)
+	if err != nil {
+		return nil, req.bodyErr(err)
+	}
+	resp := &response{}
+	resp.set("ETag", quoteETag(part.ETag))
+	req.body.setChecksumHeaders(resp)
+	return resp, nil
+}
+
+// uploadPartCopy is UploadPartCopy: a part taken from (a range of) an
+// existing object, which is how clients copy objects above their
+// multipart threshold.
+func (s *Server) uploadPartCopy(req *request) (*response, error) {
+	n, err := partNumber(req.query)
+	if err != nil {
+		return nil, err
+	}
+	h := req.r.Header
+	src, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return nil, err
+	}
+	rd, err := s.store.OpenObject(req.ctx, src.bucket, src.key)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	defer rd.Close()
+	info := rd.Info()
+	if err := checkCopySourceConditions(h, info); err != nil {
+		return nil, err
+	}
+	start, length := int64(0), info.Size
+	if v := h.Get("X-Amz-Copy-Source-Range"); v != "" {
+		a, l, ok, rerr := parseRange(v, info.Size)
+		if rerr != nil || !ok || !strings.Contains(v, "-") || strings.HasPrefix(strings.TrimPrefix(v, "bytes="), "-") {
+			return nil, errInvalidArgument.with("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		}
+		start, length = a, l
+	}
+	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), n,
+		io.NewSectionReader(rd, start, length), length, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: xmlCopyPartResult{LastModified: xmlTime(part.LastModified), ETag: quoteETag(part.ETag)}}, nil
+}
+
+// parseCompleteMultipartUpload parses a <CompleteMultipartUpload>
+// document into the store's terms; ETags lose their quotes. Order is left
+// for the store to judge (InvalidPartOrder).
+func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) {
+	var doc xmlCompleteMultipartUpload
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		return nil, errMalformedXML
+	}
+	if len(doc.Parts) == 0 {
+		return nil, errMalformedXML.with("You must specify at least one part.")
+	}
+	if len(doc.Parts) > maxPartNumber {
+		return nil, errMalformedXML.with("Too many parts.")
+	}
+	parts := make([]objstore.CompletePart, len(doc.Parts))
+	for i, p := range doc.Parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p.PartNumber))
+		if err != nil || n < 1 || n > maxPartNumber {
+			return nil, errInvalidPart
+		}
+		parts[i] = objstore.CompletePart{Number: n, ETag: strings.Trim(strings.TrimSpace(p.ETag), `"`)}
+	}
+	return parts, nil
+}
+
+// completeMultipartUpload is CompleteMultipartUpload (POST ?uploadId).
+func (s *Server) completeMultipartUpload(req *request) (*response, error) {
+	body, err := readSmallBody(req.body, maxCompleteBody)
+	if err != nil {
+		return nil, req.bodyErr(malformedIfTooLarge(err))
+	}
+	parts, err := parseCompleteMultipartUpload(body)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.store.CompleteMultipartUpload(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), parts)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: xmlCompleteMultipartUploadResult{
+		Location: "/" + req.bucket + "/" + uriEncode(req.key, true),
+		Bucket:   req.bucket,
+		Key:      req.key,
+		ETag:     quoteETag(info.ETag),
+	}}, nil
+}
+
+// abortMultipartUpload is AbortMultipartUpload (DELETE ?uploadId).
+func (s *Server) abortMultipartUpload(req *request) (*response, error) {
+	if err := s.store.AbortMultipartUpload(req.ctx, req.bucket, req.key, req.query.Get("uploadId")); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}

@@ -1,0 +1,183 @@
+package s3srv
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shallot-storage/shallot/objstore"
+)
+
+var errInvalidPartNumber = newAPIError("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable.")
+
+// responseOverrides are the GetObject query parameters that replace a
+// response header (used by presigned download links).
+var responseOverrides = [...]struct{ param, header string }{
+	{"response-content-type", "Content-Type"},
+	{"response-content-language", "Content-Language"},
+	{"response-expires", "Expires"},
+	{"response-cache-control", "Cache-Control"},
+	{"response-content-disposition", "Content-Disposition"},
+	{"response-content-encoding", "Content-Encoding"},
+}
+
+// getObject is GetObject: the object streams from a reader opened on the
+// version current at the call, so an overwrite during the transfer does
+// not mix two versions.
+func (s *Server) getObject(req *request) (*response, error) {
+	rd, err := s.store.OpenObject(req.ctx, req.bucket, req.key)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	resp, start, length, err := s.objectResponse(req, rd.Info())
+	if err != nil || resp.status == http.StatusNotModified {
+		rd.Close()
+		return resp, err
+	}
+	resp.body = io.NewSectionReader(rd, start, length)
+	resp.bodyLen = length
+	resp.done = func() { rd.Close() }
+	return resp, nil
+}
+
+// headObject is HeadObject: GetObject's headers without a body.
+func (s *Server) headObject(req *request) (*response, error) {
+	info, err := s.store.HeadObject(req.ctx, req.bucket, req.key)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	resp, _, length, err := s.objectResponse(req, info)
+	if err != nil || resp.status == http.StatusNotModified {
+		return resp, err
+	}
+	resp.set("Content-Length", strconv.FormatInt(length, 10))
+	return resp, nil
+}
+
+// objectResponse evaluates the conditional and range headers of a GET or
+// HEAD and returns the response headers and the byte range to send.
+func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *response, start, length int64, err error) {
+	h := req.r.Header
+	if pn := req.query.Get("partNumber"); pn != "" {
+		// Parts are not remembered after completion: the whole object
+		// is part 1.
+		if n, perr := strconv.Atoi(pn); perr != nil || n != 1 {
+			return nil, 0, 0, errInvalidPartNumber
+		}
+	}
+	resp = &response{}
+	setObjectHeaders(resp, info)
+	if status := checkConditions(h, info.ETag, info.LastModified); status != 0 {
+		if status == http.StatusNotModified {
+			r := &response{status: http.StatusNotModified}
+			r.set("ETag", quoteETag(info.ETag))
+			r.set("Last-Modified", httpTime(info.LastModified))
+			return r, 0, 0, nil
+		}
+		return nil, 0, 0, errPreconditionFailed
+	}
+	for _, o := range responseOverrides {
+		if v := req.query.Get(o.param); v != "" {
+			resp.set(o.header, v)
+		}
+	}
+	start, length = 0, info.Size
+	if rh := h.Get("Range"); rh != "" {
+		a, n, ok, rerr := parseRange(rh, info.Size)
+		if rerr != nil {
+			return nil, 0, 0, rerr.withField("RangeRequested", rh).withField("ActualObjectSize", strconv.FormatInt(info.Size, 10))
+		}
+		if ok {
+			start, length = a, n
+			resp.status = http.StatusPartialContent
+			resp.set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(a+n-1, 10)+"/"+strconv.FormatInt(info.Size, 10))
+		}
+	}
+	return resp, start, length, nil
+}
+
+// parseRange parses a single "bytes=" range against an object of size
+// bytes. ok is false when the header is to be ignored (not a single byte
+// range, or syntactically invalid), as HTTP says; an unsatisfiable range
+// is InvalidRange.
+func parseRange(v string, size int64) (start, length int64, ok bool, err *apiError) {
+	spec, found := strings.CutPrefix(strings.TrimSpace(v), "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, 0, false, nil
+	}
+	first, last, found := strings.Cut(strings.TrimSpace(spec), "-")
+	if !found {
+		return 0, 0, false, nil
+	}
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	if first == "" {
+		// Suffix range: the last n bytes.
+		n, perr := strconv.ParseInt(last, 10, 64)
+		if perr != nil || n < 0 {
+			return 0, 0, false, nil
+		}
+		if n == 0 || size == 0 {
+			return 0, 0, false, errInvalidRange
+		}
+		if n > size {
+			n = size
+		}
+		return size - n, n, true, nil
+	}
+	a, perr := strconv.ParseInt(first, 10, 64)
+	if perr != nil || a < 0 {
+		return 0, 0, false, nil
+	}
+	b := size - 1
+	if last != "" {
+		if b, perr = strconv.ParseInt(last, 10, 64); perr != nil || b < a {
+			return 0, 0, false, nil
+		}
+		if b >= size {
+			b = size - 1
+		}
+	}
+	if a >= size {
+		return 0, 0, false, errInvalidRange
+	}
+	return a, b - a + 1, true, nil
+}
+
+// checkConditions evaluates If-Match, If-Unmodified-Since, If-None-Match
+// and If-Modified-Since in RFC 7232's order; it returns 0, 412 or 304.
+func checkConditions(h http.Header, etag string, modified time.Time) int {
+	modified = modified.Truncate(time.Second)
+	if im := h.Get("If-Match"); im != "" {
+		if !etagMatches(im, etag) {
+			return http.StatusPreconditionFailed
+		}
+	} else if v := h.Get("If-Unmodified-Since"); v != "" {
+		if t, err := parseHTTPDate(v); err == nil && modified.After(t) {
+			return http.StatusPreconditionFailed
+		}
+	}
+	if inm := h.Get("If-None-Match"); inm != "" {
+		if etagMatches(inm, etag) {
+			return http.StatusNotModified
+		}
+	} else if v := h.Get("If-Modified-Since"); v != "" {
+		if t, err := parseHTTPDate(v); err == nil && !modified.After(t) {
+			return http.StatusNotModified
+		}
+	}
+	return 0
+}
+
+// etagMatches reports whether a list of entity tags (or "*") names etag.
+func etagMatches(list, etag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		t = strings.TrimPrefix(t, "W/")
+		if t == "*" || strings.Trim(t, `"`) == etag {
+			return true
+		}
+	}
+	return false
+}
