@@ -230,9 +230,13 @@ func (c *client) Exec(stdin []byte, prog string, args ...string) result {
 // Run runs a client program and fails t if it fails; it returns stdout.
 func (c *client) Run(t testing.TB, prog string, args ...string) string {
 	t.Helper()
+	start := time.Now()
 	r := c.Exec(nil, prog, args...)
 	if r.Err != nil {
-		t.Fatalf("command failed:\n%s", r)
+		t.Fatalf("command failed after %v:\n%s", time.Since(start).Round(time.Millisecond), r)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Logf("slow: %v for %s", d.Round(time.Millisecond), r.Cmd)
 	}
 	return r.Stdout
 }
