@@ -173,8 +173,10 @@ func TestChunkedReader(t *testing.T) {
 			declared: 66560, wantErr: "IncompleteBody",
 		},
 		{
-			name:     "AWS example, chunks swapped signatures",
-			body:     func() []byte { return bytes.Replace(awsChunkedExampleBody(), []byte(chunkedSig2), []byte(chunkedSig1), 1) },
+			name: "AWS example, chunks swapped signatures",
+			body: func() []byte {
+				return bytes.Replace(awsChunkedExampleBody(), []byte(chunkedSig2), []byte(chunkedSig1), 1)
+			},
 			signer:   exampleChunkSigner,
 			declared: 66560, wantErr: "SignatureDoesNotMatch",
 		},
@@ -218,9 +220,9 @@ func TestChunkedReader(t *testing.T) {
 			declared: int64(len(data)), wantErr: "InvalidRequest",
 		},
 		{
-			name:    "unsigned, trailer not announced",
-			body:    func() []byte { return unsignedChunks(data, 65536, crcTrailer) },
-			trailer: true,
+			name:     "unsigned, trailer not announced",
+			body:     func() []byte { return unsignedChunks(data, 65536, crcTrailer) },
+			trailer:  true,
 			declared: int64(len(data)), wantErr: "InvalidRequest",
 		},
 		{

@@ -119,7 +119,10 @@ func (e *testEnv) do(c call) result {
 		c.method = http.MethodGet
 	}
 	if c.access == "" {
-		c.access, c.secret = testAccess, testSecret
+		c.access = testAccess
+	}
+	if c.secret == "" {
+		c.secret = testSecret
 	}
 	if c.signTime.IsZero() {
 		c.signTime = e.now
