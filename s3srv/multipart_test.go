@@ -101,10 +101,12 @@ func TestMultipartUpload(t *testing.T) {
 		runSteps(t, e, []step{
 			{name: "range", call: call{method: "PUT", path: "/bkt/copied", query: q(1), header: map[string]string{
 				"x-amz-copy-source": "/bkt/source", "x-amz-copy-source-range": "bytes=0-9"}}, status: 200,
-				contains: []string{"<CopyPartResult", md5Hex(first)},
+				contains:   []string{"<CopyPartResult", md5Hex(first)},
 				checkAfter: func(t *testing.T, e *testEnv, r result) { etags = append(etags, `"`+md5Hex(first)+`"`) }},
 			{name: "whole", call: call{method: "PUT", path: "/bkt/copied", query: q(2), header: map[string]string{"x-amz-copy-source": "/bkt/source"}}, status: 200,
-				checkAfter: func(t *testing.T, e *testEnv, r result) { etags = append(etags, `"`+md5Hex([]byte("0123456789abcdefghij"))+`"`) }},
+				checkAfter: func(t *testing.T, e *testEnv, r result) {
+					etags = append(etags, `"`+md5Hex([]byte("0123456789abcdefghij"))+`"`)
+				}},
 			{name: "bad range", call: call{method: "PUT", path: "/bkt/copied", query: q(3), header: map[string]string{
 				"x-amz-copy-source": "/bkt/source", "x-amz-copy-source-range": "bytes=5-"}}, status: 400, code: "InvalidArgument"},
 			{name: "missing source", call: call{method: "PUT", path: "/bkt/copied", query: q(3), header: map[string]string{"x-amz-copy-source": "/bkt/nope"}}, status: 404, code: "NoSuchKey"},
