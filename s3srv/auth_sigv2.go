@@ -174,11 +174,12 @@ func parseSigV2Authorization(v string) (accessKey, signature string, err error) 
 	if !ok {
 		return "", "", errInvalidArgument.with("Unsupported Authorization Type")
 	}
-	i := strings.LastIndexByte(rest, ':')
-	if i <= 0 || i == len(rest)-1 {
+	key, sig, ok := strings.Cut(rest, ":")
+	key, sig = strings.TrimSpace(key), strings.TrimSpace(sig)
+	if !ok || key == "" || sig == "" {
 		return "", "", errInvalidArgument.with("The authorization header is malformed; expecting \"AWS AccessKeyId:Signature\".")
 	}
-	return strings.TrimSpace(rest[:i]), strings.TrimSpace(rest[i+1:]), nil
+	return key, sig, nil
 }
 
 // authSigV2Header authenticates "Authorization: AWS key:signature".
