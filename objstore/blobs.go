@@ -1,15 +1,24 @@
 package objstore
 
-import "context"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
 
-// blobStore is the erasure-coded blob layer as the store uses it: the
-// objstore/blob package in production, an in-memory map in early tests.
-type blobStore interface {
-	Put(ctx context.Context, id uint64, data []byte) error
-	ReadAt(ctx context.Context, id uint64, p []byte, off int64) (int, error)
-	Delete(ctx context.Context, id uint64) error
-	Capacity(ctx context.Context) (total, free uint64, err error)
+	"github.com/shallot-storage/shallot/objstore/blob"
+	"github.com/shallot-storage/shallot/objstore/disk"
+)
+
+// mapBlobErr turns the blob layer's errors into the store's vocabulary. A
+// blob that metadata names but no disk holds is lost data: ErrIO.
+func mapBlobErr(err error) error {
+	switch {
+	case errors.Is(err, disk.ErrNoSpace):
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	case errors.Is(err, blob.ErrTooLarge):
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
+	case errors.Is(err, blob.ErrUnreadable), errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %w", ErrIO, err)
+	}
+	return err
 }
-
-// mapBlobErr turns the blob layer's errors into the store's vocabulary.
-func mapBlobErr(err error) error { return err }

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/shallot-storage/shallot/meta"
+	"github.com/shallot-storage/shallot/objstore/blob"
 )
 
 // ingested is a body streamed into blobs (or kept inline when small) and
@@ -89,7 +90,7 @@ func (s *Store) ingest(ctx context.Context, r io.Reader, size int64, inlineOK bo
 			in.blobs = append(in.blobs, id)
 			pending = make(chan put, 1)
 			data := buf[:n]
-			go func(ch chan put) { ch <- put{id, s.blobs.Put(ctx, id, data)} }(pending)
+			go func(ch chan put) { ch <- put{id, s.blobs.Put(ctx, blob.ID(id), data)} }(pending)
 			// The buffer being written must not be reused until its put ends.
 			spare, cur = cur, buf
 			if spare == nil || cap(spare) < bufSize {

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand"
 	"testing"
@@ -46,7 +47,7 @@ func readAll(t *testing.T, s *Store, bucket, key string) []byte {
 // truncates and commits, checking every read against a byte-slice model.
 func TestWritesAgainstModel(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
-		t.Run("seed", func(t *testing.T) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			s := small(t)
 			if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
 				t.Fatal(err)
@@ -193,7 +194,7 @@ func TestObjectsAndDirectories(t *testing.T) {
 	if got := readAll(t, s, "bkt", "a/b/c.txt"); string(got) != "new" {
 		t.Fatalf("after overwrite: %q", got)
 	}
-	if n := s.blobs.(*memBlobs).count(); n != 0 {
+	if n := s.countBlobs(t); n != 0 {
 		t.Fatalf("%d blobs left after the big version was replaced by an inline one", n)
 	}
 	// Deleting the only key removes the implicit directories.
@@ -282,11 +283,11 @@ func TestMultipart(t *testing.T) {
 	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "small", id2, []CompletePart{{1, a.ETag}, {2, b.ETag}}); !errors.Is(err, ErrEntityTooSmall) {
 		t.Fatalf("small part: %v", err)
 	}
-	before := s.blobs.(*memBlobs).count()
+	before := s.countBlobs(t)
 	if err := s.AbortMultipartUpload(ctx, "bkt", "small", id2); err != nil {
 		t.Fatal(err)
 	}
-	if after := s.blobs.(*memBlobs).count(); after != before-2 {
+	if after := s.countBlobs(t); after != before-2 {
 		t.Fatalf("abort freed %d blobs, want 2", before-after)
 	}
 }
@@ -312,7 +313,7 @@ func TestUnlinkWhileOpen(t *testing.T) {
 	if _, err := s.GetAttr(ctx, a.Ino); !errors.Is(err, ErrNotExist) {
 		t.Fatalf("inode survives its last close: %v", err)
 	}
-	if n := s.blobs.(*memBlobs).count(); n != 0 {
+	if n := s.countBlobs(t); n != 0 {
 		t.Fatalf("%d blobs leaked", n)
 	}
 }
