@@ -202,6 +202,11 @@ func TestChunkedReader(t *testing.T) {
 			declared: int64(len(data)), wantErr: "SignatureDoesNotMatch",
 		},
 		{
+			name:   "signed, empty object",
+			body:   func() []byte { return signedChunks(exampleChunkSigner(), nil, 8192, "") },
+			signer: exampleChunkSigner, declared: 0, want: []byte{},
+		},
+		{
 			name:    "unsigned with trailer",
 			body:    func() []byte { return unsignedChunks(data, 65536, crcTrailer) },
 			trailer: true, announce: "x-amz-checksum-crc32",
