@@ -369,3 +369,32 @@ func TestRename(t *testing.T) {
 		t.Fatalf("exchange: f2 is %+v %v", e, err)
 	}
 }
+
+func TestCollectOrphans(t *testing.T) {
+	s := small(t)
+	s.CreateBucket(ctx, "bkt", Owner{})
+	body := bytes.Repeat([]byte("k"), 30000)
+	s.PutObject(ctx, "bkt", "kept", bytes.NewReader(body), int64(len(body)), PutOptions{})
+	id, _ := s.CreateMultipartUpload(ctx, "bkt", "mp", PutOptions{})
+	s.UploadPart(ctx, "bkt", "mp", id, 1, bytes.NewReader(body), int64(len(body)), nil)
+	// A body ingested but never committed, as a crash would leave it.
+	in, err := s.ingest(ctx, bytes.NewReader(body), int64(len(body)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.countBlobs(t)
+	below, _ := s.newBlobID()
+	n, err := s.collectOrphans(ctx, below)
+	if err != nil || n != len(in.blobs) {
+		t.Fatalf("collected %d (%v), want %d", n, err, len(in.blobs))
+	}
+	if after := s.countBlobs(t); after != before-n {
+		t.Fatalf("blobs %d -> %d", before, after)
+	}
+	if got := readAll(t, s, "bkt", "kept"); !bytes.Equal(got, body) {
+		t.Fatal("named blob collected")
+	}
+	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "mp", id, []CompletePart{{1, md5hex(body)}}); err != nil {
+		t.Fatalf("part blobs collected: %v", err)
+	}
+}
