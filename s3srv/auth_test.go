@@ -2,10 +2,13 @@ package s3srv
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/shallot-storage/shallot/objstore"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -136,5 +139,29 @@ func TestStreamingUploads(t *testing.T) {
 		{name: "wrong trailer checksum left nothing", call: call{path: "/bkt/badcrc"}, status: 404, code: "NoSuchKey"},
 		{name: "sigv4a refused", call: call{method: "PUT", path: "/bkt/x", payloadHash: "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"}, status: 501, code: "NotImplemented"},
 		{name: "nonsense payload hash", call: call{method: "PUT", path: "/bkt/x", payloadHash: "whatever"}, status: 400, code: "InvalidArgument"},
+	})
+}
+
+// The store checks permissions for the key's uid:gid, as the mount does.
+func TestPermissions(t *testing.T) {
+	e := newTestEnv(t)
+	e.do(call{method: "PUT", path: "/bkt"})
+	e.do(call{method: "PUT", path: "/bkt/dir/obj", body: []byte("mine")})
+	other := func(c call) call { c.access = "AKIDOTHER"; return c }
+	runSteps(t, e, []step{
+		{name: "other reads a 0644 object", call: other(call{path: "/bkt/dir/obj"}), status: 200, body: "mine"},
+		{name: "other cannot overwrite", call: other(call{method: "PUT", path: "/bkt/dir/obj", body: []byte("theirs")}), status: 403, code: "AccessDenied"},
+		{name: "other cannot delete", call: other(call{method: "DELETE", path: "/bkt/dir/obj"}), status: 403, code: "AccessDenied"},
+		{name: "other cannot create in the bucket", call: other(call{method: "PUT", path: "/bkt/new", body: []byte("x")}), status: 403, code: "AccessDenied"},
+		{name: "other cannot delete the bucket", call: other(call{method: "DELETE", path: "/bkt"}), status: 403, code: "AccessDenied"},
+		{name: "object unchanged", call: call{path: "/bkt/dir/obj"}, status: 200, body: "mine"},
+		{name: "other's bucket is theirs", call: other(call{method: "PUT", path: "/theirs"}), status: 200},
+		{name: "other writes in their bucket", call: other(call{method: "PUT", path: "/theirs/x", body: []byte("x")}), status: 200,
+			checkAfter: func(t *testing.T, e *testEnv, r result) {
+				info, err := e.store.HeadObject(context.Background(), "theirs", "x")
+				if err != nil || info.Owner != (objstore.Owner{Uid: 60102, Gid: 20}) {
+					t.Errorf("owner %+v, err %v", info.Owner, err)
+				}
+			}},
 	})
 }

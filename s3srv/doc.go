@@ -39,7 +39,10 @@
 // (objstore.Store.LookupKey); anonymous requests get AccessDenied. An
 // unknown key and a disabled key both get InvalidAccessKeyId, as AWS does
 // for inactive keys. The key's Owner (uid:gid) is the identity passed to the
-// store for everything the request creates.
+// store for everything the request creates, and the caller
+// (objstore.WithCaller) whose POSIX permissions the store checks, so a key
+// may do through S3 what its uid may do in the mount; ErrPermission is
+// AccessDenied.
 //
 //   - SigV4 Authorization header (auth_sigv4.go). The canonical URI is the
 //     request path decoded once and re-encoded with AWS's UriEncode, "%2F"

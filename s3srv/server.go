@@ -229,6 +229,9 @@ func (s *Server) serve(req *request, ps httprouter.Params) (*response, error) {
 	if err := s.authenticate(req); err != nil {
 		return nil, err
 	}
+	// The store checks POSIX permissions for this identity, as the mount
+	// does for the same uid.
+	req.ctx = objstore.WithCaller(req.ctx, req.access.Owner)
 	op := s.operation(req)
 	if req.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		req.log = req.log.WithFields(logrus.Fields{"op": op.name, "bucket": req.bucket, "key": req.key})

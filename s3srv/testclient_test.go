@@ -51,6 +51,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	if _, err := store.Keys().Create(ctx, objstore.AccessKey{AccessKey: testAccess, SecretKey: testSecret, Owner: testOwner}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := store.Keys().Create(ctx, objstore.AccessKey{AccessKey: "AKIDOTHER", SecretKey: testSecret, Owner: objstore.Owner{Uid: 60102, Gid: 20}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := store.Keys().Create(ctx, objstore.AccessKey{AccessKey: "AKIDDISABLED", SecretKey: testSecret, Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
