@@ -52,7 +52,8 @@ type ListQuery struct {
 	// After lists strictly after this key (marker, start-after, or a
 	// continuation token decoded by the door).
 	After string
-	// Limit is the page size; 0 returns nothing but still reports IsTruncated.
+	// Limit is the page size; 0 returns an empty, untruncated page (so a
+	// client looping on IsTruncated stops).
 	Limit int
 }
 
