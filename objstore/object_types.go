@@ -19,7 +19,7 @@ type ObjectInfo struct {
 	// the door verified, by lower-case algorithm name (base64 values).
 	Checksums map[string]string
 	Owner     Owner
-	IsDir        bool // a directory, listed as a zero-byte key ending in "/"
+	IsDir     bool // a directory, listed as a zero-byte key ending in "/"
 }
 
 // Bucket is a top-level directory seen as an S3 bucket.
