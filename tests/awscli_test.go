@@ -1,8 +1,11 @@
 package tests
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,6 +154,50 @@ func TestAWSCLI(t *testing.T) {
 					} else if got != want {
 						t.Errorf("getfattr %s = %q, want %q", name, got, want)
 					}
+				}
+			})
+
+			t.Run("server-side copy and mv", func(t *testing.T) {
+				// Above the multipart threshold aws cli copies with
+				// UploadPartCopy; below it with CopyObject.
+				for _, tc := range []struct{ name, src, path string }{
+					{"small", "cp/small.bin", smallPath},
+					{"multipart", "cp/big.bin", bigPath},
+				} {
+					t.Run(tc.name, func(t *testing.T) {
+						c.AWS(t, cli, "s3", "cp", "s3://"+bucket+"/"+tc.src, "s3://"+bucket+"/copied/"+tc.name)
+						cmpFiles(t, tc.path, filepath.Join(d.Mount, bucket, "copied", tc.name))
+						cmpFiles(t, tc.path, filepath.Join(d.Mount, bucket, tc.src))
+						c.AWS(t, cli, "s3", "mv", "s3://"+bucket+"/copied/"+tc.name, "s3://"+bucket+"/moved/"+tc.name)
+						cmpFiles(t, tc.path, filepath.Join(d.Mount, bucket, "moved", tc.name))
+						if _, err := os.Stat(filepath.Join(d.Mount, bucket, "copied", tc.name)); !os.IsNotExist(err) {
+							t.Errorf("source of mv on the mount: %v, want ENOENT", err)
+						}
+					})
+				}
+			})
+
+			t.Run("checksum", func(t *testing.T) {
+				key := "meta/crc.txt"
+				data := []byte("checksum me\n")
+				body := writeFile(t, local, "crc.txt", data)
+				var crc [4]byte
+				binary.BigEndian.PutUint32(crc[:], crc32.ChecksumIEEE(data))
+				want := base64.StdEncoding.EncodeToString(crc[:])
+				out := c.AWS(t, cli, "s3api", "put-object", "--bucket", bucket, "--key", key, "--body", body, "--checksum-algorithm", "CRC32", "--output", "json")
+				var put struct{ ChecksumCRC32 string }
+				json.Unmarshal([]byte(out), &put)
+				if put.ChecksumCRC32 != want {
+					t.Errorf("put-object answered ChecksumCRC32 %q, want %q", put.ChecksumCRC32, want)
+				}
+				out = c.AWS(t, cli, "s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED", "--output", "json")
+				var head struct{ ChecksumCRC32 string }
+				json.Unmarshal([]byte(out), &head)
+				if head.ChecksumCRC32 != want {
+					t.Errorf("head-object --checksum-mode ENABLED: ChecksumCRC32 %q, want %q\n%s", head.ChecksumCRC32, want, out)
+				}
+				if got, err := getfattr(t, filepath.Join(d.Mount, bucket, key), "user.s3.checksum-crc32"); err != nil || got != want {
+					t.Errorf("user.s3.checksum-crc32 on the mount = %q, %v; want %q", got, err, want)
 				}
 			})
 

@@ -66,9 +66,9 @@ type daemon struct {
 // Endpoint is the S3 endpoint URL.
 func (d *daemon) Endpoint() string { return "http://" + d.Addr }
 
-// binary finds the daemon binary: $SHALLOT_BIN, else bin/shallot at the
+// daemonBinary finds the daemon binary: $SHALLOT_BIN, else bin/shallot at the
 // repository root.
-func binary() (string, error) {
+func daemonBinary() (string, error) {
 	if b := os.Getenv("SHALLOT_BIN"); b != "" {
 		return filepath.Abs(b)
 	}
@@ -84,7 +84,7 @@ func binary() (string, error) {
 
 // newDaemon prepares (but does not start) a daemon under base.
 func newDaemon(base string, opts daemonOptions, logf func(string, ...any)) (*daemon, error) {
-	bin, err := binary()
+	bin, err := daemonBinary()
 	if err != nil {
 		return nil, err
 	}

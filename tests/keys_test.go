@@ -13,7 +13,7 @@ import (
 // keyAdmin runs `shallot key ARGS --data DATA` against d.
 func keyAdmin(t testing.TB, d *daemon, args ...string) (string, error) {
 	t.Helper()
-	bin, err := binary()
+	bin, err := daemonBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
