@@ -117,4 +117,25 @@ except ClientError as e:
     code = e.response["Error"]["Code"]
     check(code == "NoSuchKey", "get_object of a deleted key: %s, want NoSuchKey" % code)
 
+# An empty PUT then a non-empty one on the same kept-alive connection.
+# boto3 sends "Expect: 100-continue" on every PUT with a body argument and
+# keeps the status line of a final answer that came without "100 Continue"
+# for the next request on that connection, which then hangs until the read
+# timeout (60 s by default: aws s3 sync of a tree holding an empty file
+# stalls a minute). So the server must send "100 Continue" even for an
+# empty body.
+one = boto3.client(
+    "s3",
+    endpoint_url=endpoint,
+    region_name="us-east-1",
+    config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1, "mode": "standard"},
+                  max_pool_connections=1, read_timeout=3, connect_timeout=3),
+)
+try:
+    for i in range(3):
+        one.put_object(Bucket=bucket, Key="expect/empty-%d" % i, Body=b"")
+        one.put_object(Bucket=bucket, Key="expect/full-%d" % i, Body=b"not empty")
+except Exception as e:
+    problems.append("empty PUT then non-empty PUT on one connection (Expect: 100-continue) failed: %r" % e)
+
 json.dump(out, sys.stdout)
