@@ -64,10 +64,10 @@ type Store struct {
 	open   map[Ino]*openFile
 
 	// putSlots bounds background blob puts across all open files.
-	putSlots chan struct{}
-	etags    chan Ino
-	stop     chan struct{}
-	etagDone chan struct{}
+	putSlots   chan struct{}
+	etags      chan Ino
+	stop       chan struct{}
+	background sync.WaitGroup // goroutines Close waits for
 }
 
 // New builds a store on an open metadata database and blob layer, creating
@@ -78,13 +78,14 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 		log:  opts.Log.WithField("component", "objstore"),
 		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now},
 		putSlots: make(chan struct{}, 4),
-		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{}), etagDone: make(chan struct{})}
+		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{})}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}
 	if err := s.freeOrphans(context.Background()); err != nil {
 		return nil, err
 	}
+	s.background.Add(1)
 	go s.etagWorker()
 	s.collectOrphansInBackground()
 	return s, nil
