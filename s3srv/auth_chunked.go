@@ -250,7 +250,7 @@ func (c *chunkedReader) finish() error {
 	if err := verifyChecksums(c.sums); err != nil {
 		return err
 	}
-	c.p.sums = c.sums
+	c.p.verified(c.sums)
 	c.done = true
 	return nil
 }

@@ -122,6 +122,10 @@ func TestStreamingUploads(t *testing.T) {
 			return signedChunks(signer(seed), data, 65536, crc)
 		}, map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc32"}), status: 200,
 			headers: map[string]string{"X-Amz-Checksum-Crc32": crc32Base64(data)}},
+		{name: "trailer checksum stored", call: call{method: "HEAD", path: "/bkt/trailer", header: map[string]string{"x-amz-checksum-mode": "ENABLED"}},
+			status: 200, headers: map[string]string{"X-Amz-Checksum-Crc32": crc32Base64(data), "X-Amz-Checksum-Type": "FULL_OBJECT", "Content-Encoding": ""}},
+		{name: "checksum only when asked", call: call{method: "HEAD", path: "/bkt/trailer"},
+			status: 200, headers: map[string]string{"X-Amz-Checksum-Crc32": ""}},
 		{name: "unsigned chunks with trailer", call: streamed("unsigned", streamingUnsignedTrailer, func(string) []byte {
 			return unsignedChunks(data, 16384, crc)
 		}, map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc32"}), status: 200},
@@ -137,6 +141,10 @@ func TestStreamingUploads(t *testing.T) {
 			return unsignedChunks(data, 16384, "x-amz-checksum-crc32:AAAAAA==\n")
 		}, map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc32"}), status: 400, code: "BadDigest"},
 		{name: "wrong trailer checksum left nothing", call: call{path: "/bkt/badcrc"}, status: 404, code: "NoSuchKey"},
+		{name: "gzip kept, aws-chunked dropped", call: streamed("gz", streamingUnsignedTrailer, func(string) []byte {
+			return unsignedChunks(data, 16384, crc)
+		}, map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc32", "Content-Encoding": "aws-chunked,gzip"}), status: 200},
+		{name: "gzip read back", call: call{method: "HEAD", path: "/bkt/gz"}, status: 200, headers: map[string]string{"Content-Encoding": "gzip"}},
 		{name: "sigv4a refused", call: call{method: "PUT", path: "/bkt/x", payloadHash: "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"}, status: 501, code: "NotImplemented"},
 		{name: "nonsense payload hash", call: call{method: "PUT", path: "/bkt/x", payloadHash: "whatever"}, status: 400, code: "InvalidArgument"},
 	})

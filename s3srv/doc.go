@@ -95,13 +95,30 @@
 // policy, cors, lifecycle, tagging, website, encryption, replication,
 // object-lock, ownershipControls and publicAccessBlock the "no such
 // configuration" error AWS gives for an unconfigured bucket. Object:
-// PutObject, GetObject (single Range, conditional headers, response-*
+// PutObject, GetObject (Range, conditional headers, response-*
 // overrides, partNumber=1), HeadObject, DeleteObject, CopyObject,
-// GetObjectAcl, PutObjectAcl (only "private"), GetObjectTagging (empty),
-// CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
-// AbortMultipartUpload, ListParts. Everything else is NotImplemented, as
-// are requests whose meaning cannot be honoured (server-side encryption,
-// object lock, x-amz-tagging, ACLs wider than private).
+// GetObjectAttributes, GetObjectAcl, PutObjectAcl (only "private"),
+// Get/Put/DeleteObjectTagging, CreateMultipartUpload, UploadPart,
+// UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
+// ListParts. Everything else is NotImplemented, as are requests whose
+// meaning cannot be honoured (server-side encryption, object lock, ACLs
+// wider than private).
+//
+// What an object keeps besides its bytes (all in the store, visible as
+// xattrs in the mount): Content-Type, x-amz-meta-* (2 KiB in all),
+// Cache-Control, Content-Disposition, Content-Encoding (without the
+// aws-chunked framing token), Content-Language, Expires,
+// x-amz-website-redirect-location, x-amz-storage-class (object_headers.go),
+// tags (object_tagging.go: at most 10, keys up to 128 and values up to 256
+// characters of AWS's tag alphabet, no "aws:" prefix; InvalidTag
+// otherwise), and the x-amz-checksum-* values that verified against the
+// body. Storage classes are AWS's names, accepted and reported; every
+// object is stored the same way, and STANDARD, the default, is not
+// recorded. Checksums are returned on GET and HEAD only with
+// x-amz-checksum-mode: ENABLED, and not for a range, which they do not
+// describe. A copy takes metadata and tags from its source unless the
+// directive is REPLACE; its storage class and redirect come from the
+// request, as in AWS.
 //
 // Deleting a key that does not exist, cannot exist (not a path) or is a
 // directory that still holds keys succeeds, as DELETE does in S3.

@@ -24,7 +24,8 @@ func (s *Server) createMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.ContentMD5 = nil // it describes this request's (empty) body
+	// Content-MD5 and checksums describe this request's (empty) body.
+	opts.ContentMD5, opts.Checksums = nil, nil
 	id, err := s.store.CreateMultipartUpload(req.ctx, req.bucket, req.key, opts)
 	if err != nil {
 		return nil, err

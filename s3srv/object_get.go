@@ -95,7 +95,38 @@ func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *r
 			resp.set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(a+n-1, 10)+"/"+strconv.FormatInt(info.Size, 10))
 		}
 	}
+	// A checksum describes the whole object: a client would check a
+	// range against it and fail, so ranges go without, as in AWS.
+	if strings.EqualFold(h.Get("X-Amz-Checksum-Mode"), "ENABLED") && resp.status != http.StatusPartialContent {
+		setChecksums(resp, info.Checksums)
+	}
 	return resp, start, length, nil
+}
+
+// setChecksums writes stored checksums as x-amz-checksum-* headers with
+// their x-amz-checksum-type.
+func setChecksums(resp *response, sums map[string]string) {
+	typ := ""
+	for i := range checksumAlgs {
+		a := &checksumAlgs[i]
+		v := sums[a.key()]
+		if v == "" {
+			continue
+		}
+		setRaw(resp, a.header, v)
+		typ = checksumType(v)
+	}
+	if typ != "" {
+		setRaw(resp, "x-amz-checksum-type", typ)
+	}
+}
+
+// checksumType: a checksum of checksums carries the part count ("...-3").
+func checksumType(v string) string {
+	if strings.Contains(v, "-") {
+		return "COMPOSITE"
+	}
+	return "FULL_OBJECT"
 }
 
 // parseRange parses a single "bytes=" range against an object of size

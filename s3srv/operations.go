@@ -121,6 +121,8 @@ func (s *Server) objectOperation(req *request, m, sub string) operation {
 			return operation{"GetObjectAcl", s.getObjectACL}
 		case "tagging":
 			return operation{"GetObjectTagging", s.getObjectTagging}
+		case "attributes":
+			return operation{"GetObjectAttributes", s.getObjectAttributes}
 		}
 	case http.MethodHead:
 		return operation{"HeadObject", s.headObject}
@@ -132,6 +134,8 @@ func (s *Server) objectOperation(req *request, m, sub string) operation {
 			return operation{"UploadPart", s.uploadPart}
 		case sub == "acl":
 			return operation{"PutObjectAcl", s.putObjectACL}
+		case sub == "tagging":
+			return operation{"PutObjectTagging", s.putObjectTagging}
 		case sub == "" && copySource:
 			return operation{"CopyObject", s.copyObject}
 		case sub == "":
@@ -143,6 +147,8 @@ func (s *Server) objectOperation(req *request, m, sub string) operation {
 			return operation{"DeleteObject", s.deleteObject}
 		case "uploadId":
 			return operation{"AbortMultipartUpload", s.abortMultipartUpload}
+		case "tagging":
+			return operation{"DeleteObjectTagging", s.deleteObjectTagging}
 		}
 	case http.MethodPost:
 		switch sub {

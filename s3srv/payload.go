@@ -38,6 +38,12 @@ type payload struct {
 	// sums are the checksums the client sent and this server verified;
 	// they are echoed in the response headers.
 	sums []*checksum
+	// stored is filled with the verified checksums (lower-case algorithm
+	// -> base64) by the Read that completes the body, before the store
+	// sees its end; nil when the client sent none. It is passed to the
+	// store as PutOptions.Checksums, which the store reads only after the
+	// body, so a checksum is stored exactly when it verified.
+	stored map[string]string
 }
 
 func (p *payload) Read(b []byte) (int, error) { return p.r.Read(b) }
@@ -56,6 +62,16 @@ func (q *request) bodyErr(err error) error {
 		return q.body.failed
 	}
 	return err
+}
+
+// verified records the checksums that matched the body.
+func (p *payload) verified(sums []*checksum) {
+	p.sums = sums
+	for _, c := range sums {
+		if p.stored != nil {
+			p.stored[c.alg.key()] = c.got
+		}
+	}
 }
 
 // setChecksumHeaders echoes the verified checksums in a response.
@@ -77,6 +93,9 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 	headerSums, err := headerChecksums(r.Header)
 	if err != nil {
 		return err
+	}
+	if len(headerSums) > 0 || r.Header.Get("X-Amz-Trailer") != "" {
+		p.stored = make(map[string]string)
 	}
 	switch {
 	case mode == unsignedPayload:
@@ -204,7 +223,7 @@ func (v *verifyingReader) finish() error {
 	if err := verifyChecksums(v.sums); err != nil {
 		return err
 	}
-	v.p.sums = v.sums
+	v.p.verified(v.sums)
 	return nil
 }
 
