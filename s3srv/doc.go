@@ -120,6 +120,44 @@
 // directive is REPLACE; its storage class and redirect come from the
 // request, as in AWS.
 //
+// Conditions (object_conditions.go): GET and HEAD evaluate If-Match,
+// If-Unmodified-Since, If-None-Match and If-Modified-Since in RFC 7232's
+// order (412 before 304; an If-Match that holds overrides a failing
+// If-Unmodified-Since, an If-None-Match that fails overrides a holding
+// If-Modified-Since, as AWS documents); a copy's source and UploadPartCopy
+// take the same four as x-amz-copy-source-if-*, any failure being 412.
+// Writes take If-Match and "If-None-Match: *" on the object they replace:
+// PutObject passes them to the store, which decides atomically with the
+// commit; CopyObject and CompleteMultipartUpload check them just before
+// the store call (a write racing between the two is not seen).
+//
+// Range: one "bytes=" range in any of its forms (first-last, first-,
+// -suffix), clipped to the object; an unsatisfiable one is InvalidRange
+// (416); several ranges, other units and syntax errors are ignored, as
+// HTTP allows, and the whole object is sent. partNumber=1 is the whole
+// object (part boundaries are not kept after completion); other parts are
+// InvalidPartNumber, and partNumber with Range is InvalidRequest.
+// x-amz-copy-source-range needs both ends within the source, otherwise
+// InvalidArgument, as AWS answers.
+//
+// Objects have one version, "null": a versionId that is anything else
+// gets NoSuchVersion on every object operation.
+//
+// Listings: max-keys (max-uploads, max-parts) above 1000 is 1000, 0 gives
+// an empty, untruncated page, anything else that is not a non-negative
+// integer is InvalidArgument. encoding-type=url encodes keys, prefixes,
+// delimiters and markers of ListObjects v1/v2, ListObjectVersions and
+// ListMultipartUploads with AWS's UriEncode, "/" kept. ListMultipartUploads
+// folds uploads under a delimiter into common prefixes that count once
+// toward max-uploads and are never split across pages; a key-marker that
+// is a common prefix resumes after it, as for ListObjects.
+//
+// Limits: the request's header section is at most 8 KiB
+// (RequestHeaderSectionTooLarge), user metadata 2 KiB (MetadataTooLarge),
+// XML bodies a few MiB (MalformedXML beyond). A body shorter than its
+// Content-Length or aws-chunked framing is IncompleteBody, and nothing is
+// stored.
+//
 // Deleting a key that does not exist, cannot exist (not a path) or is a
 // directory that still holds keys succeeds, as DELETE does in S3.
 //

@@ -37,33 +37,6 @@ func parseCopySource(v string) (copySource, error) {
 	return copySource{bucket: bucket, key: key}, nil
 }
 
-// checkCopySourceConditions evaluates x-amz-copy-source-if-* against the
-// source; every failed condition is PreconditionFailed for a copy.
-func checkCopySourceConditions(h http.Header, info objstore.ObjectInfo) error {
-	cond := http.Header{}
-	for _, n := range []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
-		if v := h.Get("X-Amz-Copy-Source-" + n); v != "" {
-			cond.Set(n, v)
-		}
-	}
-	if len(cond) == 0 {
-		return nil
-	}
-	if checkConditions(cond, info.ETag, info.LastModified) != 0 {
-		return errPreconditionFailed
-	}
-	return nil
-}
-
-func hasCopySourceConditions(h http.Header) bool {
-	for k := range h {
-		if strings.HasPrefix(strings.ToLower(k), "x-amz-copy-source-if-") {
-			return true
-		}
-	}
-	return false
-}
-
 // copyOptions reads the metadata and tagging directives of a copy. With
 // COPY (the default) metadata and tags come from the source; with REPLACE
 // from this request.
@@ -175,6 +148,9 @@ func (s *Server) copyObject(req *request) (*response, error) {
 				opts.ContentType, opts.Meta, opts.Headers = info.ContentType, info.Meta, headers
 			}
 		}
+	}
+	if err := s.checkWriteConditions(req.ctx, req); err != nil {
+		return nil, err
 	}
 	info, err := s.store.CopyObject(req.ctx, src.bucket, src.key, req.bucket, req.key, opts)
 	if err != nil {

@@ -68,14 +68,8 @@ func putOptions(req *request) (objstore.PutOptions, error) {
 	if req.body != nil {
 		opts.Checksums = req.body.stored
 	}
-	if inm := h.Get("If-None-Match"); inm != "" {
-		if strings.TrimSpace(inm) != "*" {
-			return opts, errNotImplemented.with("If-None-Match on PUT supports only \"*\".")
-		}
-		opts.IfNoneMatchStar = true
-	}
-	if im := h.Get("If-Match"); im != "" {
-		opts.IfMatch = strings.Trim(strings.TrimSpace(im), `"`)
+	if opts.IfMatch, opts.IfNoneMatchStar, err = writeConditions(h); err != nil {
+		return opts, err
 	}
 	return opts, nil
 }

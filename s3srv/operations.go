@@ -63,10 +63,13 @@ func (s *Server) bucketOperation(req *request, m, sub string) operation {
 	case http.MethodGet:
 		switch sub {
 		case "":
-			if req.query.Get("list-type") == "2" {
+			switch req.query.Get("list-type") {
+			case "2":
 				return operation{"ListObjectsV2", s.listObjectsV2}
+			case "", "1":
+				return operation{"ListObjects", s.listObjectsV1}
 			}
-			return operation{"ListObjects", s.listObjectsV1}
+			return fixedError("ListObjects", errInvalidArgument.with("Invalid List Type specified in Request"))
 		case "location":
 			return operation{"GetBucketLocation", s.getBucketLocation}
 		case "acl":

@@ -99,10 +99,6 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 	}
 	switch {
 	case mode == unsignedPayload:
-		if len(headerSums) == 0 {
-			p.r = r.Body
-			return nil
-		}
 		p.r = newVerifyingReader(p, r.Body, r.ContentLength, nil, headerSums)
 		return nil
 	case mode == streamingSigned, mode == streamingSignedTrailer, mode == streamingUnsignedTrailer:
@@ -133,11 +129,7 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 		return errNotImplemented.with("Signature Version 4A is not supported.")
 	case mode == "":
 		// SigV2 and requests without a body hash: nothing to verify but
-		// the checksums the client declared.
-		if len(headerSums) == 0 {
-			p.r = r.Body
-			return nil
-		}
+		// the length and the checksums the client declared.
 		p.r = newVerifyingReader(p, r.Body, r.ContentLength, nil, headerSums)
 		return nil
 	}
@@ -149,9 +141,12 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 	return nil
 }
 
-// verifyingReader checks a plain body against a SHA-256 (the signed
-// x-amz-content-sha256) and the x-amz-checksum-* headers, hashing each byte
-// once per algorithm as it streams.
+// verifyingReader checks a plain body against its Content-Length, a
+// SHA-256 (the signed x-amz-content-sha256) and the x-amz-checksum-*
+// headers, hashing each byte once per algorithm as it streams. Every body
+// goes through one, even with nothing to hash: net/http reports a client
+// that sent less than its Content-Length as io.ErrUnexpectedEOF, which a
+// reader of the body could take for a clean end; here it is IncompleteBody.
 type verifyingReader struct {
 	p         *payload
 	r         io.Reader
@@ -197,6 +192,9 @@ func (v *verifyingReader) Read(b []byte) (int, error) {
 		}
 	}
 	atEnd := v.remaining == 0 || (v.remaining < 0 && err == io.EOF)
+	if err == io.ErrUnexpectedEOF {
+		return 0, v.p.fail(errIncompleteBody)
+	}
 	if err != nil && err != io.EOF {
 		return 0, v.p.fail(err)
 	}

@@ -203,16 +203,27 @@ func clientCanonicalQuery(raw string, skip string) string {
 	if raw == "" {
 		return ""
 	}
-	var pairs []string
+	type kv struct{ k, v string }
+	var pairs []kv
 	for _, p := range strings.Split(raw, "&") {
 		k, v, _ := strings.Cut(p, "=")
 		if k == skip {
 			continue
 		}
-		pairs = append(pairs, k+"="+v)
+		pairs = append(pairs, kv{k, v})
 	}
-	sort.Strings(pairs)
-	return strings.Join(pairs, "&")
+	// Sorted by name, then value: "select" before "select-type".
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].k != pairs[j].k {
+			return pairs[i].k < pairs[j].k
+		}
+		return pairs[i].v < pairs[j].v
+	})
+	out := make([]string, len(pairs))
+	for i, p := range pairs {
+		out[i] = p.k + "=" + p.v
+	}
+	return strings.Join(out, "&")
 }
 
 func clientCanonical(req *http.Request, path, query string, signed []string, payloadHash string) string {
