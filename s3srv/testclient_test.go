@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -312,8 +313,17 @@ func v2StringToSign(req *http.Request, date, resource string) string {
 		date + "\n" + strings.Join(amz, "") + resource
 }
 
+// v2Resource is the CanonicalizedResource: the path in path style (a
+// virtual-hosted bucket first), then the sub-resources.
 func v2Resource(req *http.Request) string {
 	res := req.URL.EscapedPath()
+	host := req.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if b, ok := strings.CutSuffix(strings.ToLower(host), "."+testDomain); ok {
+		res = "/" + b + res
+	}
 	if req.URL.RawQuery != "" {
 		var subs []string
 		for _, p := range strings.Split(req.URL.RawQuery, "&") {
