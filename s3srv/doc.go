@@ -72,6 +72,22 @@
 //     enter the resource; the variants are tried only after the documented
 //     form fails, so a correct request costs one HMAC.
 //
+//   - Browser uploads (PostObject, post_object.go, post_policy.go): a
+//     multipart/form-data POST to a bucket carries its own credentials,
+//     a base64 policy document signed with the key (SigV4 fields
+//     x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature, or
+//     SigV2 AWSAccessKeyId and signature). The policy must not have
+//     expired, each of its conditions (exact match, "eq", "starts-with",
+//     "content-length-range", {"bucket": ...}) must hold, and every form
+//     field but the signature, policy, file and x-ignore-* ones must be
+//     named by a condition; otherwise AccessDenied "Invalid according to
+//     Policy". Fields before the file are read whole (20 KiB at most);
+//     the file streams into the store, bounded by content-length-range
+//     (EntityTooLarge, EntityTooSmall) and checked against x-amz-checksum-*
+//     fields; fields after it are ignored. "${filename}" in the key is the
+//     file's name. The answer is a 303 to success_action_redirect, or the
+//     success_action_status 200, 201 (with a PostResponse document) or 204.
+//
 // Signatures are compared in constant time. Each body byte is hashed once
 // per algorithm the request asks for (SHA-256 for signing, a checksum if
 // sent; the store computes the MD5 ETag on its side).

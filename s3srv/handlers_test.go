@@ -79,7 +79,7 @@ func checkErrorShape(t *testing.T, method string, r result) {
 		}
 		return
 	}
-	if r.status < 300 {
+	if r.status < 400 {
 		return
 	}
 	var doc struct {

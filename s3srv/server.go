@@ -230,6 +230,10 @@ func (s *Server) serve(req *request, ps httprouter.Params) (*response, error) {
 	if req.query, err = url.ParseQuery(req.r.URL.RawQuery); err != nil {
 		return nil, errInvalidURI
 	}
+	if isPostObject(req) {
+		// A browser upload authenticates with its form's signed policy.
+		return s.postObject(req)
+	}
 	if err := s.authenticate(req); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,8 @@ type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
 	now   time.Time
+	// client does not follow redirects: a test sees the 303 itself.
+	client *http.Client
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -60,7 +62,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	e := &testEnv{t: t, store: store, now: time.Now().UTC().Truncate(time.Second)}
+	e := &testEnv{t: t, store: store, now: time.Now().UTC().Truncate(time.Second), client: &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
 	e.srv = New(store, Options{Domain: testDomain, Log: logrus.NewEntry(log), Now: func() time.Time { return e.now }})
 	e.ts = httptest.NewServer(e.srv)
 	t.Cleanup(e.ts.Close)
@@ -166,7 +170,7 @@ func (e *testEnv) do(c call) result {
 		presignV2(req, c)
 	case "none":
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
