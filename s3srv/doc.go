@@ -52,6 +52,7 @@
 //     a client configured for another region would otherwise fail for no
 //     gain. The signing time (x-amz-date or Date) must be within MaxSkew
 //     (15 minutes) of Now: RequestTimeTooSkewed.
+//
 //   - x-amz-content-sha256 selects how the body is verified (payload.go):
 //     a hex SHA-256 (checked while streaming: XAmzContentSHA256Mismatch),
 //     UNSIGNED-PAYLOAD, or aws-chunked (auth_chunked.go) in the three
@@ -63,8 +64,10 @@
 //     against the decoded body (BadDigest) and echoed in the response.
 //     x-amz-decoded-content-length is the object size. SigV4A is refused
 //     with NotImplemented.
+//
 //   - Presigned SigV4 (auth_presign.go): X-Amz-Expires up to seven days;
 //     an expired URL gets AccessDenied "Request has expired".
+//
 //   - SigV2 header ("AWS key:signature") and presigned SigV2
 //     (AWSAccessKeyId, Expires, Signature), auth_sigv2.go, with AWS's
 //     string-to-sign and sub-resource list. Signers disagree on how a
