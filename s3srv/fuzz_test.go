@@ -73,6 +73,11 @@ func FuzzCompleteMultipartXML(f *testing.F) {
 		if len(parts) == 0 || len(parts) > maxPartNumber {
 			t.Fatalf("accepted %d parts", len(parts))
 		}
+		for i := 1; i < len(parts); i++ {
+			if parts[i].Number <= parts[i-1].Number {
+				t.Fatalf("accepted parts out of order: %+v", parts)
+			}
+		}
 		for _, p := range parts {
 			if p.Number < 1 || p.Number > maxPartNumber || strings.HasPrefix(p.ETag, `"`) && strings.HasSuffix(p.ETag, `"`) && len(p.ETag) > 1 {
 				t.Fatalf("bad part %+v", p)

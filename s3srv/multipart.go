@@ -143,8 +143,9 @@ func allDigits(s string) bool {
 }
 
 // parseCompleteMultipartUpload parses a <CompleteMultipartUpload>
-// document into the store's terms; ETags lose their quotes. Order is left
-// for the store to judge (InvalidPartOrder).
+// document into the store's terms; ETags lose their quotes. Parts out of
+// order are InvalidPartOrder before anything about the parts themselves is
+// looked at, as in AWS.
 func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) {
 	var doc xmlCompleteMultipartUpload
 	if err := xml.Unmarshal(body, &doc); err != nil {
@@ -163,6 +164,11 @@ func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) 
 			return nil, errInvalidPart
 		}
 		parts[i] = objstore.CompletePart{Number: n, ETag: strings.Trim(strings.TrimSpace(p.ETag), `"`)}
+	}
+	for i := 1; i < len(parts); i++ {
+		if parts[i].Number <= parts[i-1].Number {
+			return nil, errInvalidPartOrder
+		}
 	}
 	return parts, nil
 }
