@@ -53,7 +53,7 @@ func (d *s3protoDaemon) payloadModes() map[string]int {
 
 const s3protoDomain = "s3.localhost"
 
-// s3protoBinary builds the daemon once per test binary run into dir.
+// s3protoBinary builds the daemon into dir (go build caches the work).
 func s3protoBinary(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "shallot")
@@ -64,7 +64,7 @@ func s3protoBinary(t *testing.T, dir string) string {
 	return bin
 }
 
-func freePort(t *testing.T) string {
+func s3protoFreePort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +80,7 @@ func startS3ProtoDaemon(t *testing.T) *s3protoDaemon {
 	dir := t.TempDir()
 	bin := s3protoBinary(t, dir)
 	d := &s3protoDaemon{access: "AKIDS3PROTO", secret: "s3proto/secret+key", region: "us-east-1", log: filepath.Join(dir, "daemon.log")}
-	addr := freePort(t)
+	addr := s3protoFreePort(t)
 	logf, err := os.Create(d.log)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func startS3ProtoDaemon(t *testing.T) *s3protoDaemon {
 	return d
 }
 
-// bucketName makes a bucket name unique to a test.
+// s3protoBucket makes a bucket name unique to a test.
 func s3protoBucket(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1_000_000_000)
 }

@@ -29,7 +29,7 @@ import (
 // checksums (in aws-chunked trailers over HTTPS, in headers over HTTP),
 // response checksum validation, the transfer manager for multipart.
 
-func goSDKClient(t *testing.T, d *s3protoDaemon, endpoint string, httpClient *http.Client, pathStyle bool) *s3.Client {
+func s3protoGoClient(t *testing.T, d *s3protoDaemon, endpoint string, httpClient *http.Client, pathStyle bool) *s3.Client {
 	t.Helper()
 	// The SDK's defaults, without this machine's AWS environment: its CA
 	// bundle would replace the test proxy's certificate.
@@ -51,7 +51,7 @@ func goSDKClient(t *testing.T, d *s3protoDaemon, endpoint string, httpClient *ht
 	})
 }
 
-func apiCode(err error) string {
+func s3protoAPICode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
@@ -59,7 +59,7 @@ func apiCode(err error) string {
 	return ""
 }
 
-func randomBytes(t *testing.T, n int) []byte {
+func s3protoRandom(t *testing.T, n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
@@ -80,12 +80,12 @@ func TestS3ProtoGoSDK(t *testing.T) {
 		c    *s3.Client
 		hc   *http.Client
 	}{
-		{"http", goSDKClient(t, d, d.endpoint, http.DefaultClient, true), http.DefaultClient},
-		{"https", goSDKClient(t, d, d.tlsEndpoint, d.tlsClient, true), d.tlsClient},
-		{"virtual-hosted", goSDKClient(t, d, "http://"+s3protoDomain+":"+port, vhostClient, false), vhostClient},
+		{"http", s3protoGoClient(t, d, d.endpoint, http.DefaultClient, true), http.DefaultClient},
+		{"https", s3protoGoClient(t, d, d.tlsEndpoint, d.tlsClient, true), d.tlsClient},
+		{"virtual-hosted", s3protoGoClient(t, d, "http://"+s3protoDomain+":"+port, vhostClient, false), vhostClient},
 	}
 	for _, cl := range clients {
-		t.Run(cl.name, func(t *testing.T) { goSDKSuite(t, cl.c, cl.hc) })
+		t.Run(cl.name, func(t *testing.T) { s3protoGoSuite(t, cl.c, cl.hc) })
 	}
 	// Over HTTPS the SDK streams bodies as aws-chunked with a CRC32
 	// trailer: make sure that path was taken, not only plain bodies.
@@ -96,7 +96,7 @@ func TestS3ProtoGoSDK(t *testing.T) {
 	}
 }
 
-func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
+func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 	ctx := context.Background()
 	bucket := s3protoBucket("gosdk")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
@@ -127,7 +127,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		}
 	})
 
-	data := randomBytes(t, 100_000)
+	data := s3protoRandom(t, 100_000)
 	t.Run("put get head with default checksums", func(t *testing.T) {
 		put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("plain.bin"), Body: bytes.NewReader(data)})
 		if err != nil {
@@ -233,7 +233,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := tagString(tags.TagSet); got != "project=shallot,stage=raw data" {
+		if got := s3protoTags(tags.TagSet); got != "project=shallot,stage=raw data" {
 			t.Errorf("tags %s", got)
 		}
 		_, err = c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &bucket, Key: &key,
@@ -242,7 +242,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 			t.Fatal(err)
 		}
 		tags, _ = c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &bucket, Key: &key})
-		if got := tagString(tags.TagSet); got != "k=v" {
+		if got := s3protoTags(tags.TagSet); got != "k=v" {
 			t.Errorf("tags after put %s", got)
 		}
 		var many []types.Tag
@@ -250,7 +250,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 			many = append(many, types.Tag{Key: aws.String(fmt.Sprint("k", i)), Value: aws.String("v")})
 		}
 		_, err = c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &bucket, Key: &key, Tagging: &types.Tagging{TagSet: many}})
-		if apiCode(err) != "InvalidTag" {
+		if s3protoAPICode(err) != "InvalidTag" {
 			t.Errorf("11 tags: %v", err)
 		}
 		if _, err := c.DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: &bucket, Key: &key}); err != nil {
@@ -258,7 +258,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		}
 		tags, _ = c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &bucket, Key: &key})
 		if len(tags.TagSet) != 0 {
-			t.Errorf("tags after delete %s", tagString(tags.TagSet))
+			t.Errorf("tags after delete %s", s3protoTags(tags.TagSet))
 		}
 		attrs, err := c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: &bucket, Key: &key,
 			ObjectAttributes: []types.ObjectAttributes{types.ObjectAttributesEtag, types.ObjectAttributesObjectSize, types.ObjectAttributesStorageClass}})
@@ -273,12 +273,12 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 	t.Run("copy", func(t *testing.T) {
 		src := "dir/日本語 file+1.txt"
 		_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy/1"),
-			CopySource: aws.String(bucket + "/" + urlPathEscape(src))})
+			CopySource: aws.String(bucket + "/" + s3protoEscape(src))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy/2"),
-			CopySource: aws.String(bucket + "/" + urlPathEscape(src)), MetadataDirective: types.MetadataDirectiveReplace,
+			CopySource: aws.String(bucket + "/" + s3protoEscape(src)), MetadataDirective: types.MetadataDirectiveReplace,
 			ContentType: aws.String("application/json"), Metadata: map[string]string{"new": "yes"}})
 		if err != nil {
 			t.Fatal(err)
@@ -291,24 +291,24 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		}
 		_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy/3"),
 			CopySource: aws.String(bucket + "/plain.bin"), CopySourceIfMatch: aws.String(`"nope"`)})
-		if apiCode(err) != "PreconditionFailed" {
+		if s3protoAPICode(err) != "PreconditionFailed" {
 			t.Fatalf("copy with failing condition: %v", err)
 		}
 	})
 
 	t.Run("conditional put", func(t *testing.T) {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("plain.bin"), Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
-		if apiCode(err) != "PreconditionFailed" {
+		if s3protoAPICode(err) != "PreconditionFailed" {
 			t.Fatalf("if-none-match on existing: %v", err)
 		}
 		_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("plain.bin"), IfMatch: aws.String(`"nope"`)})
-		if apiCode(err) != "PreconditionFailed" {
+		if s3protoAPICode(err) != "PreconditionFailed" {
 			t.Fatalf("get if-match: %v", err)
 		}
 	})
 
 	t.Run("multipart with the transfer manager", func(t *testing.T) {
-		big := randomBytes(t, 12<<20+12345)
+		big := s3protoRandom(t, 12<<20+12345)
 		up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20; u.Concurrency = 2 })
 		out, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("big/manager.bin"), Body: bytes.NewReader(big),
 			Tagging: aws.String("size=big")})
@@ -346,7 +346,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p1 := randomBytes(t, 5<<20)
+		p1 := s3protoRandom(t, 5<<20)
 		u1, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: key, UploadId: cr.UploadId, PartNumber: aws.Int32(1),
 			Body: bytes.NewReader(p1), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
 		if err != nil {
@@ -373,7 +373,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 				{PartNumber: aws.Int32(2), ETag: u2.CopyPartResult.ETag},
 				{PartNumber: aws.Int32(1), ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32},
 			}}})
-		if apiCode(err) != "InvalidPartOrder" {
+		if s3protoAPICode(err) != "InvalidPartOrder" {
 			t.Fatalf("complete out of order: %v", err)
 		}
 		_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: key, UploadId: cr.UploadId,
@@ -397,7 +397,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		}
 		_, err = c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: aws.String("big/aborted"), UploadId: ab.UploadId,
 			PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
-		if apiCode(err) != "NoSuchUpload" {
+		if s3protoAPICode(err) != "NoSuchUpload" {
 			t.Fatalf("part of aborted upload: %v", err)
 		}
 	})
@@ -521,7 +521,7 @@ func goSDKSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 	})
 }
 
-func tagString(tags []types.Tag) string {
+func s3protoTags(tags []types.Tag) string {
 	var out []string
 	for _, t := range tags {
 		out = append(out, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
@@ -530,8 +530,8 @@ func tagString(tags []types.Tag) string {
 	return strings.Join(out, ",")
 }
 
-// urlPathEscape escapes a key for x-amz-copy-source, "/" kept.
-func urlPathEscape(s string) string {
+// s3protoEscape escapes a key for x-amz-copy-source, "/" kept.
+func s3protoEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
