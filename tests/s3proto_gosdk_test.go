@@ -3,11 +3,9 @@ package tests
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -29,7 +27,7 @@ import (
 // checksums (in aws-chunked trailers over HTTPS, in headers over HTTP),
 // response checksum validation, the transfer manager for multipart.
 
-func s3protoGoClient(t *testing.T, d *s3protoDaemon, endpoint string, httpClient *http.Client, pathStyle bool) *s3.Client {
+func s3protoGoClient(t *testing.T, d *s3protoEnv, endpoint string, httpClient *http.Client, pathStyle bool) *s3.Client {
 	t.Helper()
 	// The SDK's defaults, without this machine's AWS environment: its CA
 	// bundle would replace the test proxy's certificate.
@@ -59,22 +57,8 @@ func s3protoAPICode(err error) string {
 	return ""
 }
 
-func s3protoRandom(t *testing.T, n int) []byte {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestS3ProtoGoSDK(t *testing.T) {
-	d := startS3ProtoDaemon(t)
-	// Virtual-hosted requests go to "<bucket>.s3.localhost": dial the
-	// daemon whatever the name.
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(d.endpoint, "http://"))
-	vhostClient := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+port)
-	}}}
+	d := s3protoSetup(t)
 	clients := []struct {
 		name string
 		c    *s3.Client
@@ -82,7 +66,7 @@ func TestS3ProtoGoSDK(t *testing.T) {
 	}{
 		{"http", s3protoGoClient(t, d, d.endpoint, http.DefaultClient, true), http.DefaultClient},
 		{"https", s3protoGoClient(t, d, d.tlsEndpoint, d.tlsClient, true), d.tlsClient},
-		{"virtual-hosted", s3protoGoClient(t, d, "http://"+s3protoDomain+":"+port, vhostClient, false), vhostClient},
+		{"virtual-hosted", s3protoGoClient(t, d, d.vhostEndpoint, d.vhostClient, false), d.vhostClient},
 	}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) { s3protoGoSuite(t, cl.c, cl.hc) })
@@ -127,7 +111,7 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		}
 	})
 
-	data := s3protoRandom(t, 100_000)
+	data := randBytes(100_000)
 	t.Run("put get head with default checksums", func(t *testing.T) {
 		put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("plain.bin"), Body: bytes.NewReader(data)})
 		if err != nil {
@@ -308,7 +292,7 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 	})
 
 	t.Run("multipart with the transfer manager", func(t *testing.T) {
-		big := s3protoRandom(t, 12<<20+12345)
+		big := randBytes(12<<20 + 12345)
 		up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20; u.Concurrency = 2 })
 		out, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("big/manager.bin"), Body: bytes.NewReader(big),
 			Tagging: aws.String("size=big")})
@@ -346,7 +330,7 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p1 := s3protoRandom(t, 5<<20)
+		p1 := randBytes(5 << 20)
 		u1, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: key, UploadId: cr.UploadId, PartNumber: aws.Int32(1),
 			Body: bytes.NewReader(p1), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
 		if err != nil {

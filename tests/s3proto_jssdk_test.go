@@ -28,12 +28,11 @@ func TestS3ProtoJSSDK(t *testing.T) {
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("install the JavaScript SDK: %v\n%s", err, out)
 	}
-	d := startS3ProtoDaemon(t)
-	port := d.endpoint[strings.LastIndex(d.endpoint, ":")+1:]
+	d := s3protoSetup(t)
 	modes := []struct{ name, endpoint, pathStyle string }{
 		{"http", d.endpoint, "true"},
 		{"https", d.tlsEndpoint, "true"},
-		{"virtual-hosted", "http://" + s3protoDomain + ":" + port, "false"},
+		{"virtual-hosted", d.vhostEndpoint, "false"},
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -44,7 +43,6 @@ func TestS3ProtoJSSDK(t *testing.T) {
 			cmd.Env = append(os.Environ(),
 				"S3_ENDPOINT="+m.endpoint, "S3_PATH_STYLE="+m.pathStyle, "S3_MODE="+m.name,
 				"S3_ACCESS="+d.access, "S3_SECRET="+d.secret, "S3_REGION="+d.region,
-				"S3_DIAL=127.0.0.1:"+port,
 				// The proxy's certificate, and nothing from this machine's
 				// AWS configuration.
 				"NODE_EXTRA_CA_CERTS="+d.caFile, "AWS_CA_BUNDLE=", "AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent")

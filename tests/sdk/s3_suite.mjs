@@ -4,7 +4,7 @@
 // validation). Run by tests/s3proto_jssdk_test.go, configured by:
 //
 //   S3_ENDPOINT   http(s)://host:port       S3_ACCESS, S3_SECRET, S3_REGION
-//   S3_PATH_STYLE "true" or "false"         S3_DIAL  host:port every name resolves to
+//   S3_PATH_STYLE "true" or "false"         S3_MODE  a name for the bucket
 //
 // Prints "ok <check>" or "FAIL <check>: <error>" per check and exits 1 if
 // any failed.
@@ -26,7 +26,6 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 
 const env = process.env;
 const endpoint = env.S3_ENDPOINT;
-const dialPort = (env.S3_DIAL || "").split(":")[1];
 // Virtual-hosted names ("<bucket>.s3.localhost") need no DNS: every
 // lookup answers with the daemon's address.
 const lookup = (host, opts, cb) => (opts && opts.all ? cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4));
