@@ -100,7 +100,11 @@
 // and trailer signatures, checksums, decoded length); on failure the Read
 // that would complete the body returns the error instead. The store reads a
 // body to EOF before it commits, so a body that does not verify is never
-// committed and the previous object, if any, stays.
+// committed and the previous object, if any, stays. The checksums that
+// verified reach the store as PutOptions.Checksums, a map the body fills
+// before it ends (payload.stored): the store reads it only after the body,
+// so a checksum is stored exactly when it verified. Part checksums are
+// verified and echoed, not kept (the store has no place for them yet).
 //
 // # Operations
 //
@@ -109,7 +113,8 @@
 // DeleteBucket, HeadBucket, GetBucketLocation, GetBucketAcl, PutBucketAcl
 // (only "private"), GetBucketVersioning (never enabled), ListObjects,
 // ListObjectsV2, ListObjectVersions (one "null" version per key),
-// ListMultipartUploads, DeleteObjects; GET of logging, notification,
+// ListMultipartUploads, DeleteObjects, PostObject (browser uploads); GET
+// of logging, notification,
 // requestPayment and accelerate return empty configurations, and GET of
 // policy, cors, lifecycle, tagging, website, encryption, replication,
 // object-lock, ownershipControls and publicAccessBlock the "no such
