@@ -14,6 +14,9 @@ import (
 // TestConcurrentClients runs several processes' worth of file traffic at
 // once, through the mount and through S3, for the race detector and for
 // go-fuse's node bookkeeping (lookups racing with forgets and renames).
+// The S3 side lists the directories the mount writes in, so the kernel's
+// READDIRPLUS looks files up while their writes commit at close: the size
+// it caches must never be older than the commit.
 func TestConcurrentClients(t *testing.T) {
 	m := mountTesting(t, Options{})
 	const workers, rounds = 4, 20

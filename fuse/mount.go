@@ -70,9 +70,10 @@ type Server struct {
 	// raw is set once the kernel connection exists; change events that
 	// arrive earlier have nothing cached to invalidate.
 	raw atomic.Pointer[gofuse.Server]
-	// unmounted turns the change subscription into a no-op: the store
-	// offers no way to unsubscribe.
-	unmounted atomic.Bool
+	// unmounted turns the change subscription into a no-op between the
+	// kernel dropping the mount and unsubscribe running.
+	unmounted   atomic.Bool
+	unsubscribe func()
 
 	// loggedMu guards logged, the unknown error types already logged
 	// (see logUnknown).
@@ -142,10 +143,11 @@ func Mount(store *objstore.Store, dir string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("fuse: mount %s: %w", dir, err)
 	}
 	s.raw.Store(raw)
-	store.Subscribe(s.invalidate)
+	s.unsubscribe = store.Subscribe(s.invalidate)
 	go raw.Serve()
 	if err := raw.WaitMount(); err != nil {
 		s.unmounted.Store(true)
+		s.unsubscribe()
 		_ = raw.Unmount()
 		return nil, fmt.Errorf("fuse: mount %s: %w", dir, err)
 	}
@@ -162,6 +164,7 @@ func (s *Server) Unmount() error {
 		return fmt.Errorf("fuse: unmount %s: %w", s.dir, err)
 	}
 	s.unmounted.Store(true)
+	s.unsubscribe()
 	s.log.WithField("dir", s.dir).Info("unmounted")
 	return nil
 }

@@ -36,14 +36,21 @@ func inode(x *meta.Txn, ino Ino) (meta.Inode, error) {
 // GetAttr returns the attributes of ino, including writes still buffered
 // in an open file (size and times).
 func (s *Store) GetAttr(ctx context.Context, ino Ino) (Attr, error) {
+	// With the open file's lock held no commit can land between reading
+	// the record and adding the buffered state on top of it.
+	f := s.openFileIfAny(ino)
+	if f != nil {
+		f.mu.RLock()
+		defer f.mu.RUnlock()
+	}
 	var n meta.Inode
 	err := s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return })
 	if err != nil {
 		return Attr{}, err
 	}
 	a := attrOf(&n)
-	if f := s.openFileIfAny(ino); f != nil {
-		f.overlayAttr(&a)
+	if f != nil {
+		f.overlayAttrLocked(&a)
 	}
 	return a, nil
 }

@@ -61,11 +61,17 @@ func (s *Store) CreateBucket(ctx context.Context, name string, owner Owner) erro
 // (in-progress multipart uploads count, as in S3).
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	err := s.db.View(func(x *meta.Txn) error {
-		if _, err := resolveBucket(x, name); err != nil {
+		b, err := resolveBucket(x, name)
+		if err != nil {
 			return err
 		}
+		// S3 lets a bucket's owner delete it, whatever the root directory's
+		// mode says.
+		if who := callerOf(ctx); who != nil && who.Uid != 0 && who.Uid != b.Uid {
+			return fmt.Errorf("delete bucket %q owned by uid %d: %w", name, b.Uid, ErrPermission)
+		}
 		busy := false
-		err := x.Uploads(name, "", "", "", func(meta.Upload) (bool, error) { busy = true; return false, nil })
+		err = x.Uploads(name, "", "", "", func(meta.Upload) (bool, error) { busy = true; return false, nil })
 		if err == nil && busy {
 			return fmt.Errorf("bucket %q has multipart uploads: %w", name, ErrNotEmpty)
 		}

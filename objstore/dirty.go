@@ -76,4 +76,12 @@ func (m *pieceMap) readInto(p []byte, off uint64) {
 	}
 }
 
+// slice returns the buffered bytes at [off, off+n), which one write has
+// just put there (so they lie in one run).
+func (m *pieceMap) slice(off uint64, n int) []byte {
+	i := sort.Search(len(m.pieces), func(i int) bool { return m.pieces[i].end() > off })
+	q := m.pieces[i]
+	return q.data[off-q.off : off-q.off+uint64(n) : off-q.off+uint64(n)]
+}
+
 func (m *pieceMap) reset() { m.pieces, m.bytes = nil, 0 }

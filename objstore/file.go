@@ -2,10 +2,8 @@ package objstore
 
 import (
 	"context"
-	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"sync"
 
@@ -25,23 +23,33 @@ type openFile struct {
 	// refs counts handles and readers; guarded by Store.openMu.
 	refs int
 
-	mu      sync.RWMutex
-	loaded  bool
-	size    uint64
-	extents []meta.Extent // committed layout
-	inline  []byte        // committed inline content (when extents is empty)
-	dirty   pieceMap
-	changed bool  // something not yet committed (data, size or mtime)
-	mtime   int64 // mtime of the last uncommitted write, 0 if none
+	mu        sync.RWMutex
+	loaded    bool
+	size      uint64
+	committed []meta.Extent // layout as the metadata has it
+	inline    []byte        // committed inline content (when committed is empty)
+	// view is committed overlaid with staged runs: blobs written in the
+	// background and durable, to be named at the next commit.
+	view   []meta.Extent
+	staged []uint64
+	runs   []*sealedRun // in flight, oldest first
+	dirty  pieceMap
+	// inlineMerged: the inline bytes were copied under the buffered
+	// writes (the file outgrew inline storage) and must not be again.
+	inlineMerged bool
+	changed      bool  // something not yet committed (data, size or mtime)
+	mtime        int64 // mtime of the last uncommitted write, 0 if none
 	// Sequential writes from offset 0 keep a running MD5, which becomes
 	// the ETag at commit without reading the data back.
-	md5     hash.Hash
+	md5     *seqHasher // nil when md5OK is false
 	md5Next uint64
 	md5OK   bool
 	// readers counts snapshot readers (S3 GETs); blobs a commit frees while
 	// they run are deleted when the last one closes.
 	readers  int
 	deferred []uint64
+	// wroteStale: a commit of this open file left the ETag unknown.
+	wroteStale bool
 }
 
 // acquire returns the open state of ino with a reference taken, loaded.
@@ -89,7 +97,7 @@ func (f *openFile) load() error {
 	if err != nil {
 		return err
 	}
-	f.size, f.extents, f.inline, f.loaded = n.Size, ext, inline, true
+	f.size, f.committed, f.view, f.inline, f.loaded = n.Size, ext, ext, inline, true
 	if n.Size == 0 {
 		f.restartMD5()
 	}
@@ -106,6 +114,9 @@ func (s *Store) release(f *openFile) {
 	}
 	s.openMu.Unlock()
 	if last {
+		f.mu.Lock()
+		f.stopMD5()
+		f.mu.Unlock()
 		if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
 			s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
 		}
@@ -119,17 +130,22 @@ func (s *Store) openFileIfAny(ino Ino) *openFile {
 }
 
 func (f *openFile) restartMD5() {
-	if f.md5 == nil {
-		f.md5 = md5.New()
-	}
-	f.md5.Reset()
+	f.stopMD5()
+	f.md5 = newSeqHasher()
 	f.md5Next, f.md5OK = 0, true
 }
 
-// overlayAttr reports buffered size and mtime in a.
-func (f *openFile) overlayAttr(a *Attr) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
+// stopMD5 gives up the running MD5 (the writes are no longer sequential).
+func (f *openFile) stopMD5() {
+	if f.md5 != nil {
+		f.md5.stop()
+		f.md5 = nil
+	}
+	f.md5OK = false
+}
+
+// overlayAttrLocked reports buffered size and mtime in a.
+func (f *openFile) overlayAttrLocked(a *Attr) {
 	if !f.loaded || !f.changed {
 		return
 	}
@@ -163,10 +179,15 @@ func (f *openFile) readLocked(ctx context.Context, p []byte, off uint64, withDir
 	}
 	p = p[:n]
 	clear(p)
-	if err := f.s.readCommitted(ctx, f.extents, f.inline, p, off); err != nil {
-		return 0, err
-	}
-	if withDirty {
+	if !withDirty {
+		if err := f.s.readCommitted(ctx, f.committed, f.inline, p, off); err != nil {
+			return 0, err
+		}
+	} else {
+		if err := f.s.readCommitted(ctx, f.view, f.inline, p, off); err != nil {
+			return 0, err
+		}
+		f.readRunsInto(p, off)
 		f.dirty.readInto(p, off)
 	}
 	if n < want {
@@ -211,15 +232,39 @@ func (f *openFile) write(ctx context.Context, p []byte, off uint64) error {
 	f.changed = true
 	f.mtime = f.s.now()
 	if f.md5OK && off == f.md5Next {
-		f.md5.Write(p)
+		f.md5.feed(f.dirty.slice(off, len(p)))
 		f.md5Next += uint64(len(p))
 	} else {
-		f.md5OK = false
+		f.stopMD5()
+	}
+	if f.size > uint64(f.s.opts.InlineMax) {
+		f.mergeInlineLocked()
+		if err := f.sealFullLocked(ctx); err != nil {
+			return err
+		}
+		if err := f.absorbLocked(ctx, 0); err != nil {
+			return err
+		}
 	}
 	if f.dirty.bytes >= f.s.opts.DirtyMax {
 		return f.commitLocked(ctx, false)
 	}
 	return nil
+}
+
+// mergeInlineLocked puts the committed inline bytes under the buffered
+// writes once the file has outgrown inline storage, so they reach a blob.
+func (f *openFile) mergeInlineLocked() {
+	if len(f.inline) == 0 || f.inlineMerged {
+		return
+	}
+	var m pieceMap
+	m.write(0, f.inline[:min(uint64(len(f.inline)), f.size)])
+	for _, q := range f.dirty.pieces {
+		m.write(q.off, q.data)
+	}
+	f.dirty = m
+	f.inlineMerged = true
 }
 
 // truncateLocked sets the size; the caller commits.
@@ -228,7 +273,7 @@ func (f *openFile) truncateLocked(size uint64) {
 	if size == 0 {
 		f.restartMD5()
 	} else if size != f.md5Next {
-		f.md5OK = false
+		f.stopMD5()
 	}
 	f.size = size
 	f.changed = true
@@ -254,6 +299,9 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		}
 		return nil
 	}
+	if err := f.absorbLocked(ctx, -1); err != nil {
+		return err
+	}
 	var newExt []meta.Extent
 	var newInline []byte
 	var written []uint64
@@ -263,27 +311,22 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 			return err
 		}
 	} else {
-		pending := f.dirty
-		if len(f.inline) > 0 {
-			// Leaving inline storage: the old bytes go into the blob too.
-			var m pieceMap
-			m.write(0, f.inline[:min(uint64(len(f.inline)), f.size)])
-			for _, q := range f.dirty.pieces {
-				m.write(q.off, q.data)
-			}
-			pending = m
-		}
-		added, ids, err := s.writePieces(ctx, pending.pieces)
+		f.mergeInlineLocked()
+		added, ids, err := s.writePieces(ctx, f.dirty.pieces)
 		if err != nil {
 			return err
 		}
 		written = ids
-		newExt = truncateExtents(overlay(f.extents, added), f.size)
+		newExt = truncateExtents(overlay(f.view, added), f.size)
 	}
-	garbage := unreferenced(f.extents, newExt)
+	old := f.committed
+	for _, id := range f.staged {
+		old = append(old, meta.Extent{Blob: id})
+	}
+	garbage := unreferenced(old, newExt)
 	etag, stale := "", true
 	if f.md5OK && f.md5Next == f.size {
-		etag, stale = hex.EncodeToString(f.md5.Sum(nil)), false
+		etag, stale = hex.EncodeToString(f.md5.sum()), false
 	}
 	mtime, now := f.mtime, s.now()
 	if mtime == 0 {
@@ -298,7 +341,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		if err != nil {
 			return err
 		}
-		if err := writeExtentDiff(x, n.Ino, f.extents, newExt); err != nil {
+		if err := writeExtentDiff(x, n.Ino, f.committed, newExt); err != nil {
 			return err
 		}
 		if err := x.PutContent(n.Ino, newInline); err != nil {
@@ -317,7 +360,9 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		s.deleteBlobs(written)
 		return fmt.Errorf("commit inode %d: %w", f.ino, err)
 	}
-	f.extents, f.inline = newExt, newInline
+	f.committed, f.view, f.inline, f.staged = newExt, newExt, newInline, nil
+	f.inlineMerged = false
+	f.wroteStale = stale
 	f.dirty.reset()
 	f.changed, f.mtime = false, 0
 	if f.readers > 0 {

@@ -92,6 +92,12 @@ func (h *Handle) Release(ctx context.Context) error {
 		return nil
 	}
 	err := h.commit(ctx)
+	h.f.mu.RLock()
+	stale := !h.f.changed && !(h.f.md5OK && h.f.md5Next == h.f.size)
+	h.f.mu.RUnlock()
+	if err == nil && stale && h.f.wroteStale {
+		h.f.s.queueETag(h.f.ino)
+	}
 	h.f.s.release(h.f)
 	return err
 }

@@ -28,10 +28,13 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q ListQuery) (Li
 		if err != nil {
 			return err
 		}
+		if err := checkAccess(&b, callerOf(ctx), mayRead|mayExec, bucket); err != nil {
+			return err
+		}
 		if q.Limit <= 0 {
 			return nil
 		}
-		w := &lister{s: s, x: x, q: q, bucket: bucket, res: &res}
+		w := &lister{ctx: ctx, s: s, x: x, q: q, bucket: bucket, res: &res}
 		// Start in the deepest directory the prefix names in full.
 		dir, path := b.Ino, ""
 		for {
@@ -68,6 +71,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q ListQuery) (Li
 }
 
 type lister struct {
+	ctx    context.Context
 	s      *Store
 	x      *meta.Txn
 	q      ListQuery
@@ -175,7 +179,8 @@ func (w *lister) walk(dir uint64, path string) error {
 		if err != nil {
 			return false, err
 		}
-		if n.Mode&ModeType == ModeDir && !folded {
+		// Like find(1), a directory the caller may not read is not entered.
+		if n.Mode&ModeType == ModeDir && !folded && allowed(&n, callerOf(w.ctx), mayRead|mayExec) {
 			if err := w.walk(d.Ino, key); err != nil {
 				return false, err
 			}

@@ -2,6 +2,7 @@ package objstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/shallot-storage/shallot/meta"
@@ -33,23 +34,20 @@ func (s *Store) Lookup(ctx context.Context, parent Ino, name string) (Attr, erro
 	if len(name) > maxNameLen {
 		return Attr{}, ErrNameTooLong
 	}
-	var n meta.Inode
-	err := s.db.View(func(x *meta.Txn) error {
-		d, err := lookup(x, parent, name)
+	for attempt := 0; ; attempt++ {
+		var d meta.Dirent
+		err := s.db.View(func(x *meta.Txn) (err error) { d, err = lookup(x, parent, name); return })
 		if err != nil {
-			return err
+			return Attr{}, err
 		}
-		n, err = inode(x, Ino(d.Ino))
-		return err
-	})
-	if err != nil {
-		return Attr{}, err
+		a, err := s.GetAttr(ctx, Ino(d.Ino))
+		// The name was pointed at a new inode and the old one freed
+		// between the two reads (an S3 overwrite): look again.
+		if errors.Is(err, ErrNotExist) && attempt < 8 {
+			continue
+		}
+		return a, err
 	}
-	a := attrOf(&n)
-	if f := s.openFileIfAny(a.Ino); f != nil {
-		f.overlayAttr(&a)
-	}
-	return a, nil
 }
 
 // createNode adds a new inode n under parent/name in x; it fails with

@@ -17,8 +17,12 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 	now := s.now()
 	err := s.db.Update(func(x *meta.Txn) error {
 		events, gone = events[:0], meta.Inode{}
-		r, err := resolveKey(x, bucket, key)
+		who := callerOf(ctx)
+		r, err := resolveKey(x, bucket, key, who)
 		if err != nil {
+			return err
+		}
+		if err := checkAccess(r.parent(), who, mayWrite|mayExec, key); err != nil {
 			return err
 		}
 		name := r.entry.Name

@@ -41,7 +41,11 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 	var res *resolved
 	var m map[string]string
 	err := s.db.View(func(x *meta.Txn) (err error) {
-		if res, err = resolveKey(x, bucket, key); err != nil {
+		who := callerOf(ctx)
+		if res, err = resolveKey(x, bucket, key, who); err != nil {
+			return err
+		}
+		if err := checkAccess(&res.node, who, mayRead, key); err != nil {
 			return err
 		}
 		m, err = userMeta(x, res.node.Ino)
@@ -77,9 +81,7 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		s.release(f)
 		return nil, err
 	}
-	f.readers++
-	r := &ObjectReader{s: s, f: f, ext: f.extents, inline: f.inline, size: n.Size,
-		info: s.objectInfo(bucket, key, &n, m)}
+	r := f.snapshotLocked(n.Size, s.objectInfo(bucket, key, &n, m))
 	f.mu.Unlock()
 	if n.Flags&meta.FlagETagStale != 0 {
 		etag, err := r.computeETag(ctx, &n)
@@ -90,6 +92,13 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		r.info.ETag = etag
 	}
 	return r, nil
+}
+
+// snapshotLocked returns a reader on the committed layout; f.mu is held,
+// and the caller's reference on f passes to the reader.
+func (f *openFile) snapshotLocked(size uint64, info ObjectInfo) *ObjectReader {
+	f.readers++
+	return &ObjectReader{s: f.s, f: f, ext: f.committed, inline: f.inline, size: size, info: info}
 }
 
 // ObjectReader reads one committed version of an object. It is safe for

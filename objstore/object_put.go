@@ -60,7 +60,8 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 	var replaced meta.Inode
 	err = s.db.Update(func(x *meta.Txn) error {
 		events, replaced = events[:0], meta.Inode{}
-		parent, created, err := s.makeParents(x, bucket, segs[:len(segs)-1], opts.Owner, n.Ctime)
+		who := callerOf(ctx)
+		parent, created, err := s.makeParents(x, bucket, segs[:len(segs)-1], opts.Owner, who, n.Ctime)
 		if err != nil {
 			return err
 		}
@@ -68,6 +69,9 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 		name := segs[len(segs)-1]
 		p, err := inode(x, Ino(parent))
 		if err != nil {
+			return err
+		}
+		if err := checkAccess(&p, who, mayWrite|mayExec, key); err != nil {
 			return err
 		}
 		old, err := x.Dirent(parent, name)
@@ -127,23 +131,34 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 
 // makeParents walks dirs below the bucket, creating missing ones as
 // implicit directories; it returns the last directory's inode number.
-func (s *Store) makeParents(x *meta.Txn, bucket string, dirs []string, owner Owner, now int64) (uint64, []Event, error) {
+// who, when set, needs search permission on every directory walked and
+// write permission where one is created.
+func (s *Store) makeParents(x *meta.Txn, bucket string, dirs []string, owner Owner, who *Owner, now int64) (uint64, []Event, error) {
 	b, err := resolveBucket(x, bucket)
 	if err != nil {
 		return 0, nil, err
 	}
-	cur := b.Ino
+	cur, curNode := b.Ino, b
 	var events []Event
 	for _, name := range dirs {
+		if err := checkAccess(&curNode, who, mayExec, name); err != nil {
+			return 0, nil, err
+		}
 		d, err := x.Dirent(cur, name)
 		if err == nil {
 			if d.Mode&ModeType != ModeDir {
 				return 0, nil, fmt.Errorf("%q is a file, not a directory: %w", name, ErrNotDir)
 			}
+			if curNode, err = inode(x, Ino(d.Ino)); err != nil {
+				return 0, nil, err
+			}
 			cur = d.Ino
 			continue
 		}
 		if err != meta.ErrNotFound {
+			return 0, nil, err
+		}
+		if err := checkAccess(&curNode, who, mayWrite, name); err != nil {
 			return 0, nil, err
 		}
 		n, err := s.newInode(NodeIn{Mode: dirMode, Uid: owner.Uid, Gid: owner.Gid})
@@ -156,7 +171,7 @@ func (s *Store) makeParents(x *meta.Txn, bucket string, dirs []string, owner Own
 			return 0, nil, err
 		}
 		events = append(events, Event{Kind: EventEntry, Parent: Ino(cur), Name: name, Ino: Ino(n.Ino)})
-		cur = n.Ino
+		cur, curNode = n.Ino, n
 	}
 	return cur, events, nil
 }
@@ -170,7 +185,7 @@ func (s *Store) putDirMarker(ctx context.Context, bucket, key string, segs []str
 	var events []Event
 	var n meta.Inode
 	err := s.db.Update(func(x *meta.Txn) error {
-		ino, created, err := s.makeParents(x, bucket, segs, opts.Owner, s.now())
+		ino, created, err := s.makeParents(x, bucket, segs, opts.Owner, callerOf(ctx), s.now())
 		if err != nil {
 			return err
 		}

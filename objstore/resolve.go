@@ -34,7 +34,7 @@ func (r *resolved) parent() *meta.Inode { return &r.dirs[len(r.dirs)-1] }
 
 // resolveKey walks an S3 key. A key that does not name anything, or names
 // a directory without the trailing slash, is ErrNotExist.
-func resolveKey(x *meta.Txn, bucket, key string) (*resolved, error) {
+func resolveKey(x *meta.Txn, bucket, key string, who *Owner) (*resolved, error) {
 	segs, wantDir, err := splitKey(key)
 	if err != nil {
 		return nil, err
@@ -45,6 +45,9 @@ func resolveKey(x *meta.Txn, bucket, key string) (*resolved, error) {
 	}
 	r := &resolved{bucket: b, dirs: []meta.Inode{b}}
 	for i, seg := range segs {
+		if err := checkAccess(r.parent(), who, mayExec, key); err != nil {
+			return nil, err
+		}
 		d, err := x.Dirent(r.parent().Ino, seg)
 		if err == meta.ErrNotFound {
 			return nil, fmt.Errorf("key %q: %w", key, ErrNotExist)

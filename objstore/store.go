@@ -56,11 +56,18 @@ type Store struct {
 	log   *logrus.Entry
 	keys  *Keys
 
-	subsMu sync.RWMutex
-	subs   []func(Event)
+	subsMu  sync.RWMutex
+	subs    []subscriber
+	nextSub int
 
 	openMu sync.Mutex
 	open   map[Ino]*openFile
+
+	// putSlots bounds background blob puts across all open files.
+	putSlots chan struct{}
+	etags    chan Ino
+	stop     chan struct{}
+	etagDone chan struct{}
 }
 
 // New builds a store on an open metadata database and blob layer, creating
@@ -69,13 +76,16 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 	opts.setDefaults()
 	s := &Store{db: db, blobs: blobs, opts: opts,
 		log:  opts.Log.WithField("component", "objstore"),
-		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now}}
+		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now},
+		putSlots: make(chan struct{}, 4),
+		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{}), etagDone: make(chan struct{})}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}
 	if err := s.freeOrphans(context.Background()); err != nil {
 		return nil, err
 	}
+	go s.etagWorker()
 	return s, nil
 }
 
@@ -92,11 +102,29 @@ func (s *Store) ensureRoot() error {
 	})
 }
 
-// Subscribe registers fn to receive change events (see Event).
-func (s *Store) Subscribe(fn func(Event)) {
+// Subscribe registers fn to receive change events (see Event) and returns
+// the function that unregisters it.
+func (s *Store) Subscribe(fn func(Event)) (cancel func()) {
 	s.subsMu.Lock()
-	s.subs = append(s.subs, fn)
-	s.subsMu.Unlock()
+	defer s.subsMu.Unlock()
+	s.nextSub++
+	id := s.nextSub
+	s.subs = append(s.subs, subscriber{id, fn})
+	return func() {
+		s.subsMu.Lock()
+		defer s.subsMu.Unlock()
+		for i, sub := range s.subs {
+			if sub.id == id {
+				s.subs = append(s.subs[:i:i], s.subs[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+type subscriber struct {
+	id int
+	fn func(Event)
 }
 
 // emit delivers events; callers hold no store lock.
@@ -108,10 +136,10 @@ func (s *Store) emit(ctx context.Context, evs ...Event) {
 	s.subsMu.RLock()
 	subs := s.subs
 	s.subsMu.RUnlock()
-	for _, fn := range subs {
+	for _, sub := range subs {
 		for _, ev := range evs {
 			ev.Origin = o
-			fn(ev)
+			sub.fn(ev)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand"
 	"testing"
@@ -46,7 +47,7 @@ func readAll(t *testing.T, s *Store, bucket, key string) []byte {
 // truncates and commits, checking every read against a byte-slice model.
 func TestWritesAgainstModel(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
-		t.Run("seed", func(t *testing.T) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			s := small(t)
 			if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
 				t.Fatal(err)

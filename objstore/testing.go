@@ -47,6 +47,7 @@ func NewTestingOn(tb testing.TB, disks []disk.Disk, opts ...Options) *Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
 

@@ -26,8 +26,8 @@ import (
 )
 
 type serveConfig struct {
-	data, mount, s3Addr, disks, ec, domain, region, logLevel string
-	noMount                                                  bool
+	data, mount, s3Addr, disks, ec, domain, region, logLevel, debugAddr string
+	noMount                                                             bool
 }
 
 func parseServe(args []string) (serveConfig, error) {
@@ -42,6 +42,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.region, "region", "us-east-1", "S3 region reported to clients")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.noMount, "no-mount", false, "serve S3 only, without the FUSE mount")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "listen address for /healthz and Go's pprof (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -163,6 +164,11 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 			log.WithError(err).Error("S3 server stopped")
 		}
 	}()
+	if c.debugAddr != "" {
+		if err := startDebug(c.debugAddr, log); err != nil {
+			return nil, err
+		}
+	}
 	mountDir := ""
 	if !c.noMount {
 		if mountDir, err = filepath.Abs(c.mount); err != nil {
@@ -229,11 +235,26 @@ func (d *daemon) stop() error {
 	}
 	if d.mount != nil {
 		if err := d.mount.Unmount(); err != nil {
-			errs = append(errs, fmt.Errorf("unmount: %w", err))
+			// Busy (a shell sits in it): detach it from the namespace and
+			// give its users a moment to let go before the store closes.
+			d.log.WithError(err).Warn("mount busy: detaching it lazily")
+			if derr := syscall.Unmount(d.mount.Dir(), syscall.MNT_DETACH); derr != nil {
+				errs = append(errs, fmt.Errorf("unmount: %w", derr))
+			}
+			done := make(chan struct{})
+			go func() { d.mount.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				errs = append(errs, fmt.Errorf("mount %s still in use after detaching", d.mount.Dir()))
+			}
 		}
 	}
 	if d.admin != nil {
 		d.admin.Close()
+	}
+	if d.store != nil {
+		d.store.Close()
 	}
 	if d.db != nil {
 		if err := d.db.Close(); err != nil {

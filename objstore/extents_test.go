@@ -1,0 +1,64 @@
+package objstore
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/shallot-storage/shallot/meta"
+)
+
+func TestOverlay(t *testing.T) {
+	x := func(off, n, blob, boff uint64) meta.Extent {
+		return meta.Extent{Off: off, Len: n, Blob: blob, BlobOff: boff}
+	}
+	cases := []struct {
+		name      string
+		list, add []meta.Extent
+		want      []meta.Extent
+	}{
+		{"empty", nil, []meta.Extent{x(0, 10, 1, 0)}, []meta.Extent{x(0, 10, 1, 0)}},
+		{"disjoint", []meta.Extent{x(0, 10, 1, 0)}, []meta.Extent{x(20, 5, 2, 0)},
+			[]meta.Extent{x(0, 10, 1, 0), x(20, 5, 2, 0)}},
+		{"middle splits", []meta.Extent{x(0, 100, 1, 0)}, []meta.Extent{x(40, 10, 2, 7)},
+			[]meta.Extent{x(0, 40, 1, 0), x(40, 10, 2, 7), x(50, 50, 1, 50)}},
+		{"covers several", []meta.Extent{x(0, 10, 1, 0), x(10, 10, 2, 0), x(20, 10, 3, 0)},
+			[]meta.Extent{x(5, 20, 4, 0)}, []meta.Extent{x(0, 5, 1, 0), x(5, 20, 4, 0), x(25, 5, 3, 5)}},
+		{"exact replace", []meta.Extent{x(0, 10, 1, 0)}, []meta.Extent{x(0, 10, 2, 3)}, []meta.Extent{x(0, 10, 2, 3)}},
+		{"later add wins", nil, []meta.Extent{x(0, 10, 1, 0), x(5, 10, 2, 0)},
+			[]meta.Extent{x(0, 5, 1, 0), x(5, 10, 2, 0)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := overlay(c.list, c.add); !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("got %+v\nwant %+v", got, c.want)
+			}
+		})
+	}
+	if got := truncateExtents([]meta.Extent{x(0, 10, 1, 0), x(10, 10, 2, 0)}, 15); !reflect.DeepEqual(got, []meta.Extent{x(0, 10, 1, 0), x(10, 5, 2, 0)}) {
+		t.Fatalf("truncate: %+v", got)
+	}
+	if got := unreferenced([]meta.Extent{x(0, 1, 1, 0), x(1, 1, 2, 0), x(2, 1, 1, 1)}, []meta.Extent{x(0, 1, 2, 0)}); !reflect.DeepEqual(got, []uint64{1}) {
+		t.Fatalf("unreferenced: %v", got)
+	}
+}
+
+func TestPieceMap(t *testing.T) {
+	var m pieceMap
+	m.write(10, []byte("abc"))
+	m.write(13, []byte("def")) // appends
+	m.write(0, []byte("01"))
+	m.write(2, []byte("XXXXXXXXXX")) // bridges 0..12 and overlaps the run at 10
+	if len(m.pieces) != 1 || m.pieces[0].off != 0 || string(m.pieces[0].data) != "01XXXXXXXXXXcdef" || m.bytes != 16 {
+		t.Fatalf("merged: %+v bytes=%d", m.pieces, m.bytes)
+	}
+	m.write(100, []byte("far"))
+	p := make([]byte, 8)
+	m.readInto(p, 98)
+	if string(p[2:5]) != "far" || p[0] != 0 {
+		t.Fatalf("readInto: %q", p)
+	}
+	m.truncate(5)
+	if len(m.pieces) != 1 || string(m.pieces[0].data) != "01XXX" || m.bytes != 5 {
+		t.Fatalf("truncate: %+v", m.pieces)
+	}
+}
