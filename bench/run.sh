@@ -21,8 +21,8 @@ cd "$ROOT"
 
 MODE=${BENCH_MODE:-quick}
 case $MODE in
-quick) : "${SEQ_SIZE:=1g}" "${SMALL_FILES:=5000}" "${LIST_KEYS:=10000}" "${GO_BENCHTIME:=1x}" ;;
-full) : "${SEQ_SIZE:=2g}" "${SMALL_FILES:=20000}" "${LIST_KEYS:=100000}" "${GO_BENCHTIME:=5x}" ;;
+quick) : "${SEQ_SIZE:=1g}" "${SMALL_FILES:=5000}" "${LIST_KEYS:=10000}" "${GO_BENCHTIME:=3x}" ;;
+full) : "${SEQ_SIZE:=2g}" "${SMALL_FILES:=20000}" "${LIST_KEYS:=100000}" "${GO_BENCHTIME:=10x}" ;;
 *) echo "BENCH_MODE must be quick or full" >&2; exit 2 ;;
 esac
 : "${SEQ_RUNTIME:=180}" "${RUNTIME:=30}" "${S3_DURATION:=20s}"

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"text/tabwriter"
 	"time"
 )
 
@@ -16,17 +14,15 @@ const keysPerDir = 100
 // with ListObjectsV2 pages of 1000 and fetches one delimited page. It has
 // no baseline: the trivial server has no listing.
 func runList(ctx context.Context, c config, cl *client, conc int) error {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	defer tw.Flush()
-	fmt.Fprintln(tw, "\nLIST\tkeys\tconc\tops\tops/s\tkeys/s\tp50 ms\tp99 ms\t")
+	const rowFmt = "%-36s %7d %4d %6d %8.1f %8.0f %8.2f %8.2f\n"
+	fmt.Printf("\n%-36s %7s %4s %6s %8s %8s %8s %8s\n", "LIST", "keys", "conc", "ops", "ops/s", "keys/s", "p50 ms", "p99 ms")
 
 	fill := runLoad(ctx, conc, c.listKeys, c.listFillDur, func(ctx context.Context, i int) (int64, error) {
 		k := fmt.Sprintf("list/d%04d/k%07d", i/keysPerDir, i)
 		return 0, cl.put(ctx, c.bucket, k, []byte{})
 	})
-	fmt.Fprintf(tw, "fill (PUT 0B)\t%d\t%d\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t\n", c.listKeys, conc, fill.ops,
+	fmt.Printf(rowFmt, "fill (PUT 0B)", c.listKeys, conc, fill.ops,
 		fill.opsps(), fill.opsps(), ms(fill.pct(.5)), ms(fill.pct(.99)))
-	tw.Flush()
 	if fill.errs > 0 {
 		return fmt.Errorf("fill: %d errors, first: %v", fill.errs, fill.firstErr)
 	}
@@ -67,9 +63,8 @@ func runList(ctx context.Context, c config, cl *client, conc int) error {
 	pages.elapsed = time.Since(start)
 	pages.ops = len(pages.lat)
 	sortDurations(pages.lat)
-	fmt.Fprintf(tw, "full walk, pages of 1000 (%d walks)\t%d\t1\t%d\t%.1f\t%.0f\t%.2f\t%.2f\t\n", walks, fill.ops, pages.ops,
+	fmt.Printf(rowFmt, fmt.Sprintf("full walk, pages of 1000 (%d walks)", walks), fill.ops, 1, pages.ops,
 		pages.opsps(), float64(keysSeen)/pages.elapsed.Seconds(), ms(pages.pct(.5)), ms(pages.pct(.99)))
-	tw.Flush()
 
 	wantPrefixes := (fill.ops + keysPerDir - 1) / keysPerDir
 	delim := runLoad(ctx, 1, c.listPages, c.duration, func(ctx context.Context, i int) (int64, error) {
@@ -82,7 +77,7 @@ func runList(ctx context.Context, c config, cl *client, conc int) error {
 		}
 		return 0, nil
 	})
-	fmt.Fprintf(tw, "one delimited page (%d prefixes)\t%d\t1\t%d\t%.1f\t%.0f\t%.2f\t%.2f\t\n", min(wantPrefixes, 1000), fill.ops, delim.ops,
+	fmt.Printf(rowFmt, fmt.Sprintf("one delimited page (%d prefixes)", min(wantPrefixes, 1000)), fill.ops, 1, delim.ops,
 		delim.opsps(), delim.opsps()*float64(min(wantPrefixes, 1000)), ms(delim.pct(.5)), ms(delim.pct(.99)))
 	if walkErr != nil {
 		return walkErr

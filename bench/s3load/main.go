@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 )
 
@@ -177,25 +176,26 @@ func run() error {
 
 	fmt.Printf("s3load %s  endpoint %s  bucket %s  sizes %v  conc %v  row limit %s  drop-caches %v\n",
 		time.Now().Format(time.RFC3339), c.endpoint, c.bucket, labels(c.sizes), c.concs, c.duration, c.dropCaches)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "op\tsize\tconc\tops\tMiB/s\tops/s\tp50 ms\tp99 ms\t|\tbase ops\tbase MiB/s\tbase ops/s\tbase p50\tbase p99\t|\tratio\t")
+	const rowFmt = "%-5s %6s %4s %6s %8s %8s %8s %8s | %6s %8s %8s %8s %8s | %5s\n"
+	fmt.Printf(rowFmt, "op", "size", "conc", "ops", "MiB/s", "ops/s", "p50 ms", "p99 ms",
+		"b.ops", "b.MiB/s", "b.ops/s", "b.p50", "b.p99", "ratio")
 	var errs []string
 	row := func(opName string, size int64, conc int, per []stats) {
-		s := per[0]
-		line := fmt.Sprintf("%s\t%s\t%d\t%d\t%.1f\t%.0f\t%.2f\t%.2f\t|", opName, sizeLabel(size), conc, s.ops,
-			s.mibps(), s.opsps(), ms(s.pct(.5)), ms(s.pct(.99)))
-		if len(per) > 1 {
-			b := per[1]
-			ratio := "-"
-			if b.opsps() > 0 {
-				ratio = fmt.Sprintf("%.2f", s.opsps()/b.opsps())
-			}
-			line += fmt.Sprintf("\t%d\t%.1f\t%.0f\t%.2f\t%.2f\t|\t%s\t", b.ops, b.mibps(), b.opsps(), ms(b.pct(.5)), ms(b.pct(.99)), ratio)
-		} else {
-			line += "\t-\t-\t-\t-\t-\t|\t-\t"
+		cols := func(s stats) []any {
+			return []any{fmt.Sprint(s.ops), fmt.Sprintf("%.1f", s.mibps()), fmt.Sprintf("%.0f", s.opsps()),
+				fmt.Sprintf("%.2f", ms(s.pct(.5))), fmt.Sprintf("%.2f", ms(s.pct(.99)))}
 		}
-		fmt.Fprintln(tw, line)
-		tw.Flush()
+		args := append([]any{opName, sizeLabel(size), fmt.Sprint(conc)}, cols(per[0])...)
+		if len(per) > 1 {
+			ratio := "-"
+			if per[1].opsps() > 0 {
+				ratio = fmt.Sprintf("%.2f", per[0].opsps()/per[1].opsps())
+			}
+			args = append(append(args, cols(per[1])...), ratio)
+		} else {
+			args = append(args, "-", "-", "-", "-", "-", "-")
+		}
+		fmt.Printf(rowFmt, args...)
 		for i, st := range per {
 			if st.errs > 0 {
 				errs = append(errs, fmt.Sprintf("%s %s %s c%d: %d errors, first: %v", targets[i].name, opName, sizeLabel(size), conc, st.errs, st.firstErr))
@@ -278,7 +278,6 @@ func run() error {
 			row("HEAD", size, conc, per)
 		}
 	}
-	tw.Flush()
 	if c.phases["list"] && c.listKeys > 0 {
 		if err := runList(ctx, c, targets[0].cl, maxConc); err != nil {
 			errs = append(errs, "LIST: "+err.Error())

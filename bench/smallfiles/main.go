@@ -53,26 +53,39 @@ func run(dir string, n, size int, fsync, drop bool, dur time.Duration) error {
 		return nil
 	}
 
+	// Per-call time shows which system call a slow phase spends in.
+	var tOpen, tWrite, tSync, tClose, tRead time.Duration
+	timed := func(acc *time.Duration, fn func() error) error {
+		t0 := time.Now()
+		err := fn()
+		*acc += time.Since(t0)
+		return err
+	}
 	created, err := phase("create", n, dur, func(i int) error {
-		f, err := os.OpenFile(name(i), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		var f *os.File
+		err := timed(&tOpen, func() (err error) {
+			f, err = os.OpenFile(name(i), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		if _, err := f.Write(data); err != nil {
+		if err := timed(&tWrite, func() error { _, err := f.Write(data); return err }); err != nil {
 			f.Close()
 			return err
 		}
 		if fsync {
-			if err := f.Sync(); err != nil {
+			if err := timed(&tSync, f.Sync); err != nil {
 				f.Close()
 				return err
 			}
 		}
-		return f.Close()
+		return timed(&tClose, f.Close)
 	})
 	if err != nil {
 		return err
 	}
+	perCall(created, "create", []call{{"open", tOpen}, {"write", tWrite}, {"fsync", tSync}, {"close", tClose}})
 	if err := dropCaches(); err != nil {
 		return err
 	}
@@ -89,26 +102,54 @@ func run(dir string, n, size int, fsync, drop bool, dur time.Duration) error {
 		return err
 	}
 	buf := make([]byte, size+1)
-	_, err = phase("read", created, dur, func(i int) error {
-		f, err := os.Open(name(i))
+	tOpen, tClose = 0, 0
+	read, err := phase("read", created, dur, func(i int) error {
+		var f *os.File
+		err := timed(&tOpen, func() (err error) { f, err = os.Open(name(i)); return err })
 		if err != nil {
 			return err
 		}
-		defer f.Close()
 		got := 0
-		for {
-			m, err := f.Read(buf[got:])
-			got += m
-			if err != nil || m == 0 || got == len(buf) {
-				break
+		err = timed(&tRead, func() error {
+			for {
+				m, err := f.Read(buf[got:])
+				got += m
+				if err != nil || m == 0 || got == len(buf) {
+					return nil
+				}
 			}
+		})
+		if err := timed(&tClose, f.Close); err != nil {
+			return err
 		}
 		if got != size {
 			return fmt.Errorf("%s: read %d bytes, want %d", name(i), got, size)
 		}
 		return nil
 	})
+	perCall(read, "read", []call{{"open", tOpen}, {"read", tRead}, {"close", tClose}})
 	return err
+}
+
+// call is the total time a phase spent in one system call.
+type call struct {
+	name  string
+	total time.Duration
+}
+
+// perCall prints the mean time per file of each call that ran, as
+// "smallfiles PHASE-calls open=12us ...".
+func perCall(files int, label string, calls []call) {
+	if files == 0 {
+		return
+	}
+	line := "smallfiles " + label + "-calls"
+	for _, c := range calls {
+		if c.total > 0 {
+			line += fmt.Sprintf(" %s=%.0fus", c.name, float64(c.total.Microseconds())/float64(files))
+		}
+	}
+	fmt.Println(line)
 }
 
 // phase runs fn for 0..n-1 until done or dur has passed, and prints one
