@@ -46,3 +46,32 @@ func (x *Txn) PutExtent(ino uint64, e Extent) error {
 
 // DeleteExtent removes the extent starting at off.
 func (x *Txn) DeleteExtent(ino, off uint64) error { return x.del(extentKey(ino, off)) }
+
+// BlobRefs calls fn with the blob of every extent of every file and every
+// part of every multipart upload: the blobs the metadata names.
+func (x *Txn) BlobRefs(fn func(blob uint64) error) error {
+	err := x.scan([]byte{pfxExtent}, nil, false, func(_, v []byte) (bool, error) {
+		d := dec{b: v}
+		d.uv()
+		b := d.uv()
+		if d.err != nil {
+			return false, errCorrupt
+		}
+		return true, fn(b)
+	})
+	if err != nil {
+		return err
+	}
+	return x.scan([]byte{pfxPart}, nil, false, func(k, v []byte) (bool, error) {
+		p, err := decodePart(k, v)
+		if err != nil {
+			return false, err
+		}
+		for _, e := range p.Extents {
+			if err := fn(e.Blob); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+}

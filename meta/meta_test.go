@@ -94,7 +94,7 @@ func TestDirentOrderIsS3Order(t *testing.T) {
 
 func TestPartsAndUploads(t *testing.T) {
 	d := openMem(t)
-	u := Upload{Bucket: "b", Key: "k/ü", UploadID: "id1", Meta: map[string]string{"x": "y"}}
+	u := Upload{Bucket: "b", Key: "k/ü", UploadID: "id1", Xattrs: map[string]string{"user.x": "y"}}
 	err := d.Update(func(x *Txn) error {
 		if err := x.PutUpload(&u); err != nil {
 			return err

@@ -11,7 +11,9 @@ type Upload struct {
 	Initiated             int64
 	Uid, Gid              uint32
 	ContentType           string
-	Meta                  map[string]string
+	// Xattrs are the extended attributes the object gets at completion
+	// (user metadata, stored headers, tags), by full attribute name.
+	Xattrs map[string]string
 }
 
 // Part is one uploaded part; its data lives in blobs the upload owns.
@@ -32,8 +34,8 @@ func (u *Upload) encode() []byte {
 	e.uv(uint64(u.Uid))
 	e.uv(uint64(u.Gid))
 	e.str(u.ContentType)
-	e.uv(uint64(len(u.Meta)))
-	for k, v := range u.Meta {
+	e.uv(uint64(len(u.Xattrs)))
+	for k, v := range u.Xattrs {
 		e.str(k)
 		e.str(v)
 	}
@@ -58,10 +60,10 @@ func decodeUpload(k, v []byte) (Upload, error) {
 		d.fail()
 	}
 	if n > 0 && d.err == nil {
-		u.Meta = make(map[string]string, n)
+		u.Xattrs = make(map[string]string, n)
 		for i := uint64(0); i < n; i++ {
 			k := d.str()
-			u.Meta[k] = d.str()
+			u.Xattrs[k] = d.str()
 		}
 	}
 	return u, d.done("upload")

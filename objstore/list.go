@@ -190,7 +190,7 @@ func (w *lister) walk(dir uint64, path string) error {
 }
 
 func (w *lister) info(key string, n *meta.Inode) (ObjectInfo, error) {
-	info := w.s.objectInfo(w.bucket, key, n, nil)
+	info := w.s.objectInfo(w.bucket, key, n)
 	if n.Flags&meta.FlagETagStale != 0 && n.Mode&ModeType == ModeRegular {
 		// Rare: the file was written at random offsets and closed moments
 		// ago. Reading it here keeps the listing's ETag true.

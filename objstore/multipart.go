@@ -22,13 +22,17 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	} else if isDir {
 		return "", fmt.Errorf("multipart upload to directory key %q: %w", key, ErrInvalidName)
 	}
+	attrs, err := objectXattrs(opts.Meta, opts.Headers, opts.Tags, opts.Checksums)
+	if err != nil {
+		return "", err
+	}
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", fmt.Errorf("upload id: %w", err)
 	}
 	u := meta.Upload{Bucket: bucket, Key: key, UploadID: hex.EncodeToString(raw[:]), Initiated: s.now(),
-		Uid: opts.Owner.Uid, Gid: opts.Owner.Gid, ContentType: opts.ContentType, Meta: opts.Meta}
-	err := s.db.Update(func(x *meta.Txn) error {
+		Uid: opts.Owner.Uid, Gid: opts.Owner.Gid, ContentType: opts.ContentType, Xattrs: attrs}
+	err = s.db.Update(func(x *meta.Txn) error {
 		if _, err := resolveBucket(x, bucket); err != nil {
 			return err
 		}
@@ -141,8 +145,8 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	}
 	in.upload = &u
 	etag := fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(parts))
-	opts := PutOptions{Owner: Owner{Uid: u.Uid, Gid: u.Gid}, ContentType: u.ContentType, Meta: u.Meta}
-	info, err := s.commitObject(ctx, bucket, key, segs, in, etag, opts)
+	opts := PutOptions{Owner: Owner{Uid: u.Uid, Gid: u.Gid}, ContentType: u.ContentType}
+	info, err := s.commitObject(ctx, bucket, key, segs, in, etag, opts, u.Xattrs)
 	if err != nil {
 		return ObjectInfo{}, err
 	}

@@ -16,9 +16,17 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	}
 	defer src.Close()
 	info := src.Info()
-	put := PutOptions{Owner: opts.Owner, ContentType: info.ContentType, Meta: info.Meta}
+	put := PutOptions{Owner: opts.Owner, ContentType: info.ContentType, Meta: info.Meta,
+		Headers: info.Headers, Tags: info.Tags}
 	if opts.ReplaceMeta {
-		put.ContentType, put.Meta = opts.ContentType, opts.Meta
+		put.ContentType, put.Meta, put.Headers = opts.ContentType, opts.Meta, opts.Headers
+	}
+	if opts.ReplaceTags {
+		put.Tags = opts.Tags
+	}
+	attrs, err := objectXattrs(put.Meta, put.Headers, put.Tags, nil)
+	if err != nil {
+		return ObjectInfo{}, err
 	}
 	segs, isDir, err := splitKey(dstKey)
 	if err != nil {
@@ -35,5 +43,5 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return s.commitObject(ctx, dstBucket, dstKey, segs, in, hex.EncodeToString(in.md5), put)
+	return s.commitObject(ctx, dstBucket, dstKey, segs, in, hex.EncodeToString(in.md5), put, attrs)
 }

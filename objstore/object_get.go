@@ -39,7 +39,7 @@ var errInodeGone = errors.New("inode replaced while opening")
 
 func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectReader, error) {
 	var res *resolved
-	var m map[string]string
+	var attrs ObjectInfo
 	err := s.db.View(func(x *meta.Txn) (err error) {
 		who := callerOf(ctx)
 		if res, err = resolveKey(x, bucket, key, who); err != nil {
@@ -48,15 +48,15 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		if err := checkAccess(&res.node, who, mayRead, key); err != nil {
 			return err
 		}
-		m, err = userMeta(x, res.node.Ino)
-		return err
+		attrs = ObjectInfo{}
+		return readObjectAttrs(x, res.node.Ino, &attrs)
 	})
 	if err != nil {
 		return nil, err
 	}
 	switch res.node.Mode & ModeType {
 	case ModeDir:
-		return &ObjectReader{info: s.objectInfo(bucket, key, &res.node, m)}, nil
+		return &ObjectReader{info: withAttrs(s.objectInfo(bucket, key, &res.node), attrs)}, nil
 	case ModeRegular:
 	default:
 		return nil, fmt.Errorf("key %q is not a regular file: %w", key, ErrNotExist)
@@ -81,7 +81,7 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		s.release(f)
 		return nil, err
 	}
-	r := f.snapshotLocked(n.Size, s.objectInfo(bucket, key, &n, m))
+	r := f.snapshotLocked(n.Size, withAttrs(s.objectInfo(bucket, key, &n), attrs))
 	f.mu.Unlock()
 	if n.Flags&meta.FlagETagStale != 0 {
 		etag, err := r.computeETag(ctx, &n)
@@ -92,6 +92,11 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		r.info.ETag = etag
 	}
 	return r, nil
+}
+
+func withAttrs(info, attrs ObjectInfo) ObjectInfo {
+	info.Meta, info.Headers, info.Tags, info.Checksums = attrs.Meta, attrs.Headers, attrs.Tags, attrs.Checksums
+	return info
 }
 
 // snapshotLocked returns a reader on the committed layout; f.mu is held,

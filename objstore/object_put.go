@@ -39,7 +39,12 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, r io.Reader, 
 		s.drop(in)
 		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, ErrBadDigest)
 	}
-	return s.commitObject(ctx, bucket, key, segs, in, hex.EncodeToString(in.md5), opts)
+	attrs, err := objectXattrs(opts.Meta, opts.Headers, opts.Tags, opts.Checksums)
+	if err != nil {
+		s.drop(in)
+		return ObjectInfo{}, err
+	}
+	return s.commitObject(ctx, bucket, key, segs, in, hex.EncodeToString(in.md5), opts, attrs)
 }
 
 func (s *Store) checkBucket(bucket string) error {
@@ -48,7 +53,8 @@ func (s *Store) checkBucket(bucket string) error {
 
 // commitObject names an ingested body bucket/key in one transaction,
 // creating the directories the key implies and replacing what was there.
-func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []string, in *ingested, etag string, opts PutOptions) (ObjectInfo, error) {
+// attrs are the object's extended attributes (see objattrs.go).
+func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []string, in *ingested, etag string, opts PutOptions, attrs map[string]string) (ObjectInfo, error) {
 	n, err := s.newInode(NodeIn{Mode: objectMode, Uid: opts.Owner.Uid, Gid: opts.Owner.Gid})
 	if err != nil {
 		s.drop(in)
@@ -112,7 +118,7 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 		if err := x.PutContent(n.Ino, in.inline); err != nil {
 			return err
 		}
-		if err := putUserMeta(x, n.Ino, opts.Meta); err != nil {
+		if err := putXattrs(x, n.Ino, attrs); err != nil {
 			return err
 		}
 		events = append(events, Event{Kind: EventEntry, Parent: Ino(parent), Name: name, Ino: Ino(n.Ino)})
@@ -126,7 +132,9 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 	if replaced.Ino != 0 && replaced.Nlink == 0 {
 		s.unlinked(ctx, Ino(replaced.Ino))
 	}
-	return s.objectInfo(bucket, key, &n, opts.Meta), nil
+	info := s.objectInfo(bucket, key, &n)
+	info.Meta, info.Headers, info.Tags, info.Checksums = opts.Meta, opts.Headers, opts.Tags, opts.Checksums
+	return info, nil
 }
 
 // makeParents walks dirs below the bucket, creating missing ones as
@@ -200,15 +208,39 @@ func (s *Store) putDirMarker(ctx context.Context, bucket, key string, segs []str
 		return ObjectInfo{}, err
 	}
 	s.emit(ctx, events...)
-	return s.objectInfo(bucket, key, &n, nil), nil
+	return s.objectInfo(bucket, key, &n), nil
 }
 
-func (s *Store) objectInfo(bucket, key string, n *meta.Inode, m map[string]string) ObjectInfo {
+func (s *Store) objectInfo(bucket, key string, n *meta.Inode) ObjectInfo {
 	info := ObjectInfo{Bucket: bucket, Key: key, Ino: Ino(n.Ino), Size: int64(n.Size), ETag: n.ETag,
-		LastModified: ns(n.Mtime), ContentType: n.ContentType, Meta: m,
+		LastModified: ns(n.Mtime), ContentType: n.ContentType,
 		Owner: Owner{Uid: n.Uid, Gid: n.Gid}}
 	if n.Mode&ModeType == ModeDir {
 		info.IsDir, info.Size, info.ETag = true, 0, emptyMD5
 	}
 	return info
+}
+
+// SetObjectTags replaces the tags of bucket/key (nil or empty removes them).
+func (s *Store) SetObjectTags(ctx context.Context, bucket, key string, tags map[string]string) error {
+	var ino uint64
+	err := s.db.Update(func(x *meta.Txn) error {
+		who := callerOf(ctx)
+		r, err := resolveKey(x, bucket, key, who)
+		if err != nil {
+			return err
+		}
+		if err := checkAccess(&r.node, who, mayWrite, key); err != nil {
+			return err
+		}
+		ino = r.node.Ino
+		if len(tags) == 0 {
+			return x.DeleteXattr(ino, xattrTagging)
+		}
+		return x.PutXattr(ino, xattrTagging, []byte(encodeTags(tags)))
+	})
+	if err == nil {
+		s.emit(ctx, Event{Kind: EventContent, Ino: Ino(ino)})
+	}
+	return err
 }

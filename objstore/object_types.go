@@ -12,8 +12,14 @@ type ObjectInfo struct {
 	LastModified time.Time
 	ContentType  string
 	Meta         map[string]string // x-amz-meta-* names, lower case, without the prefix
-	Owner        Owner
-	IsDir        bool // a directory, listed as a zero-byte key ending in "/"
+	// Headers are the stored HTTP headers of SystemHeaders, by lower-case name.
+	Headers map[string]string
+	Tags    map[string]string
+	// Checksums are the x-amz-checksum-ALG values the writer supplied and
+	// the door verified, by lower-case algorithm name (base64 values).
+	Checksums map[string]string
+	Owner     Owner
+	IsDir     bool // a directory, listed as a zero-byte key ending in "/"
 }
 
 // Bucket is a top-level directory seen as an S3 bucket.
@@ -28,6 +34,9 @@ type PutOptions struct {
 	Owner       Owner
 	ContentType string
 	Meta        map[string]string
+	Headers     map[string]string // see SystemHeaders
+	Tags        map[string]string
+	Checksums   map[string]string // verified by the door
 	// ContentMD5, when set, must match the MD5 of the body (ErrBadDigest).
 	ContentMD5 []byte
 	// IfNoneMatchStar refuses to overwrite an existing object (ErrPrecondition).
@@ -39,10 +48,15 @@ type PutOptions struct {
 // CopyOptions select what CopyObject takes from the source.
 type CopyOptions struct {
 	Owner Owner
-	// ReplaceMeta takes ContentType and Meta from here instead of the source.
+	// ReplaceMeta takes ContentType, Meta and Headers from here instead of
+	// the source (x-amz-metadata-directive REPLACE).
 	ReplaceMeta bool
 	ContentType string
 	Meta        map[string]string
+	Headers     map[string]string
+	// ReplaceTags takes Tags from here (x-amz-tagging-directive REPLACE).
+	ReplaceTags bool
+	Tags        map[string]string
 }
 
 // ListQuery is one page request of ListObjects.
@@ -52,7 +66,8 @@ type ListQuery struct {
 	// After lists strictly after this key (marker, start-after, or a
 	// continuation token decoded by the door).
 	After string
-	// Limit is the page size; 0 returns nothing but still reports IsTruncated.
+	// Limit is the page size; 0 returns an empty, untruncated page (so a
+	// client looping on IsTruncated stops).
 	Limit int
 }
 

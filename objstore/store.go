@@ -86,6 +86,7 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 		return nil, err
 	}
 	go s.etagWorker()
+	s.collectOrphansInBackground()
 	return s, nil
 }
 

@@ -369,3 +369,94 @@ func TestRename(t *testing.T) {
 		t.Fatalf("exchange: f2 is %+v %v", e, err)
 	}
 }
+
+func TestCollectOrphans(t *testing.T) {
+	s := small(t)
+	s.CreateBucket(ctx, "bkt", Owner{})
+	body := bytes.Repeat([]byte("k"), 30000)
+	s.PutObject(ctx, "bkt", "kept", bytes.NewReader(body), int64(len(body)), PutOptions{})
+	id, _ := s.CreateMultipartUpload(ctx, "bkt", "mp", PutOptions{})
+	s.UploadPart(ctx, "bkt", "mp", id, 1, bytes.NewReader(body), int64(len(body)), nil)
+	// A body ingested but never committed, as a crash would leave it.
+	in, err := s.ingest(ctx, bytes.NewReader(body), int64(len(body)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.countBlobs(t)
+	below, _ := s.newBlobID()
+	n, err := s.collectOrphans(ctx, below)
+	if err != nil || n != len(in.blobs) {
+		t.Fatalf("collected %d (%v), want %d", n, err, len(in.blobs))
+	}
+	if after := s.countBlobs(t); after != before-n {
+		t.Fatalf("blobs %d -> %d", before, after)
+	}
+	if got := readAll(t, s, "bkt", "kept"); !bytes.Equal(got, body) {
+		t.Fatal("named blob collected")
+	}
+	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "mp", id, []CompletePart{{1, md5hex(body)}}); err != nil {
+		t.Fatalf("part blobs collected: %v", err)
+	}
+}
+
+func TestObjectAttributes(t *testing.T) {
+	s := small(t)
+	s.CreateBucket(ctx, "bkt", Owner{})
+	opts := PutOptions{ContentType: "text/csv", Meta: map[string]string{"Project": "x1"},
+		Headers:   map[string]string{"cache-control": "max-age=60", "content-encoding": "gzip"},
+		Tags:      map[string]string{"team": "a b", "k&": "v="},
+		Checksums: map[string]string{"crc32": "AAAAAA=="}}
+	if _, err := s.PutObject(ctx, "bkt", "o", bytes.NewReader([]byte("data")), 4, opts); err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, info ObjectInfo, wantSums bool) {
+		t.Helper()
+		if info.ContentType != "text/csv" || info.Meta["project"] != "x1" || info.Headers["cache-control"] != "max-age=60" ||
+			info.Tags["k&"] != "v=" || info.Tags["team"] != "a b" || (info.Checksums["crc32"] == "AAAAAA==") != wantSums {
+			t.Fatalf("%s: %+v", name, info)
+		}
+	}
+	h, _ := s.HeadObject(ctx, "bkt", "o")
+	check("head", h, true)
+	c, err := s.CopyObject(ctx, "bkt", "o", "bkt", "c", CopyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("copy result", c, false)
+	hc, _ := s.HeadObject(ctx, "bkt", "c")
+	check("copy", hc, false)
+	// The mount sees and may set them, but may not forge checksums.
+	a, _ := s.Lookup(ctx, mustLookup(t, s, "bkt"), "o")
+	if v, err := s.GetXattr(ctx, a.Ino, "user.s3.cache-control"); err != nil || string(v) != "max-age=60" {
+		t.Fatalf("xattr: %q %v", v, err)
+	}
+	if err := s.SetXattr(ctx, a.Ino, "user.s3.checksum-crc32", []byte("x"), 0); !errors.Is(err, ErrPermission) {
+		t.Fatalf("forged checksum: %v", err)
+	}
+	if err := s.SetXattr(ctx, a.Ino, "user.s3.content-language", []byte("fr"), 0); err != nil {
+		t.Fatal(err)
+	}
+	// A write through the mount drops the checksum it no longer matches.
+	hd, _ := s.Open(ctx, a.Ino, false)
+	hd.WriteAt(ctx, []byte("D"), 0)
+	hd.Release(ctx)
+	h2, _ := s.HeadObject(ctx, "bkt", "o")
+	if h2.Checksums != nil || h2.Headers["content-language"] != "fr" {
+		t.Fatalf("after mount write: %+v", h2)
+	}
+	if err := s.SetObjectTags(ctx, "bkt", "o", nil); err != nil {
+		t.Fatal(err)
+	}
+	if h3, _ := s.HeadObject(ctx, "bkt", "o"); h3.Tags != nil {
+		t.Fatalf("tags after delete: %v", h3.Tags)
+	}
+}
+
+func mustLookup(t *testing.T, s *Store, bucket string) Ino {
+	t.Helper()
+	a, err := s.Lookup(ctx, RootIno, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Ino
+}

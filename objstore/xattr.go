@@ -74,7 +74,7 @@ func (s *Store) SetXattr(ctx context.Context, ino Ino, name string, value []byte
 	if len(value) > maxXattrValue {
 		return fmt.Errorf("xattr value of %d bytes: %w", len(value), ErrTooLarge)
 	}
-	if strings.HasPrefix(name, xattrReserved) && name != xattrContentType {
+	if !settableXattr(name) {
 		return fmt.Errorf("xattr %q is reserved: %w", name, ErrPermission)
 	}
 	now := s.now()
@@ -138,29 +138,12 @@ func (s *Store) RemoveXattr(ctx context.Context, ino Ino, name string) error {
 	return err
 }
 
-// userMeta reads the S3 user metadata of ino (user.* attributes outside
-// the reserved user.s3.* names).
-func userMeta(x *meta.Txn, ino uint64) (map[string]string, error) {
-	var m map[string]string
-	err := x.Xattrs(ino, xattrUserPrefix, func(name string, v []byte) error {
-		if strings.HasPrefix(name, xattrReserved) {
-			return nil
-		}
-		if m == nil {
-			m = map[string]string{}
-		}
-		m[strings.TrimPrefix(name, xattrUserPrefix)] = string(v)
-		return nil
-	})
-	return m, err
-}
-
-// putUserMeta stores S3 user metadata as user.* attributes.
-func putUserMeta(x *meta.Txn, ino uint64, m map[string]string) error {
-	for k, v := range m {
-		if err := x.PutXattr(ino, xattrUserPrefix+strings.ToLower(k), []byte(v)); err != nil {
-			return err
-		}
+// settableXattr: the user.s3.* names stand for S3 attributes; those with a
+// meaning here may be set through the mount, except checksums, which only
+// a verified S3 upload may set.
+func settableXattr(name string) bool {
+	if !strings.HasPrefix(name, xattrReserved) {
+		return true
 	}
-	return nil
+	return name == xattrContentType || name == xattrTagging || isSystemHeader(strings.TrimPrefix(name, xattrReserved))
 }

@@ -64,10 +64,18 @@ func (s *Server) checkSkew(t time.Time) error {
 	return nil
 }
 
-// parseHTTPDate accepts the date formats clients put in the Date header.
+// parseHTTPDate accepts the date formats clients put in the Date header:
+// HTTP's three, a numeric zone (RFC 1123Z), and "UTC" in place of "GMT"
+// (rclone's SigV2 signer).
 func parseHTTPDate(v string) (time.Time, error) {
 	if t, err := http.ParseTime(v); err == nil {
 		return t, nil
 	}
-	return time.Parse(time.RFC1123Z, v)
+	if t, err := time.Parse(time.RFC1123Z, v); err == nil {
+		return t, nil
+	}
+	if rest, ok := strings.CutSuffix(v, " UTC"); ok {
+		return time.Parse(time.RFC1123, rest+" GMT")
+	}
+	return time.Time{}, errors.New("unrecognised date format")
 }

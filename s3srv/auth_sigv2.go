@@ -34,6 +34,16 @@ var sigV2SubResources = map[string]bool{
 	"response-content-type": true, "response-expires": true,
 }
 
+// sigV2ExtraSubResources are query parameters some signers (botocore's
+// HmacV1, s3cmd) put in the resource although AWS's list does not name
+// them; they are tried only when the documented list fails.
+var sigV2ExtraSubResources = map[string]bool{
+	"list-type": true, "select": true, "select-type": true, "analytics": true,
+	"metrics": true, "inventory": true, "storageClass": true, "defaultObjectAcl": true,
+	"intelligent-tiering": true, "ownershipControls": true, "publicAccessBlock": true,
+	"policyStatus": true, "attributes": true,
+}
+
 // canonicalAmzHeadersV2 lists the x-amz-* headers, lower case, sorted,
 // values joined by ",".
 func canonicalAmzHeadersV2(h http.Header) string {
@@ -59,10 +69,10 @@ func canonicalAmzHeadersV2(h http.Header) string {
 
 // subResourcesV2 returns "?a&b=v..." for the sub-resources in q, sorted by
 // name, values unencoded.
-func subResourcesV2(q url.Values) string {
+func subResourcesV2(q url.Values, extra bool) string {
 	var names []string
 	for k := range q {
-		if sigV2SubResources[k] {
+		if sigV2SubResources[k] || extra && sigV2ExtraSubResources[k] {
 			names = append(names, k)
 		}
 	}
@@ -101,7 +111,10 @@ func stringToSignV2(r *http.Request, date, resource string) string {
 // disagree on how a UTF-8 or reserved key is written into the string to
 // sign, and only a failed first try pays for the others.
 func resourcesV2(req *request) []string {
-	sub := subResourcesV2(req.query)
+	subs := []string{subResourcesV2(req.query, false)}
+	if extra := subResourcesV2(req.query, true); extra != subs[0] {
+		subs = append(subs, extra)
+	}
 	paths := []string{req.routePath}
 	if dec, err := url.PathUnescape(req.routePath); err == nil && dec != req.routePath {
 		paths = append(paths, dec)
@@ -109,9 +122,20 @@ func resourcesV2(req *request) []string {
 	if enc := canonicalURI(req.routePath); enc != req.routePath {
 		paths = append(paths, enc)
 	}
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = p + sub
+	// For a bucket, AWS's own examples sign "/bucket/" for virtual-hosted
+	// requests, and boto signs it for path-style ones too.
+	if req.level == levelBucket {
+		if strings.HasSuffix(req.routePath, "/") {
+			paths = append(paths, strings.TrimSuffix(req.routePath, "/"))
+		} else {
+			paths = append(paths, req.routePath+"/")
+		}
+	}
+	out := make([]string, 0, len(paths)*len(subs))
+	for _, sub := range subs {
+		for _, p := range paths {
+			out = append(out, p+sub)
+		}
 	}
 	return out
 }
@@ -150,11 +174,12 @@ func parseSigV2Authorization(v string) (accessKey, signature string, err error) 
 	if !ok {
 		return "", "", errInvalidArgument.with("Unsupported Authorization Type")
 	}
-	i := strings.LastIndexByte(rest, ':')
-	if i <= 0 || i == len(rest)-1 {
+	key, sig, ok := strings.Cut(rest, ":")
+	key, sig = strings.TrimSpace(key), strings.TrimSpace(sig)
+	if !ok || key == "" || sig == "" {
 		return "", "", errInvalidArgument.with("The authorization header is malformed; expecting \"AWS AccessKeyId:Signature\".")
 	}
-	return strings.TrimSpace(rest[:i]), strings.TrimSpace(rest[i+1:]), nil
+	return key, sig, nil
 }
 
 // authSigV2Header authenticates "Authorization: AWS key:signature".

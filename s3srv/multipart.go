@@ -92,11 +92,9 @@ func (s *Server) uploadPartCopy(req *request) (*response, error) {
 	}
 	start, length := int64(0), info.Size
 	if v := h.Get("X-Amz-Copy-Source-Range"); v != "" {
-		a, l, ok, rerr := parseRange(v, info.Size)
-		if rerr != nil || !ok || !strings.Contains(v, "-") || strings.HasPrefix(strings.TrimPrefix(v, "bytes="), "-") {
-			return nil, errInvalidArgument.with("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		if start, length, err = parseCopyRange(v, info.Size); err != nil {
+			return nil, err
 		}
-		start, length = a, l
 	}
 	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), n,
 		io.NewSectionReader(rd, start, length), length, nil)
@@ -104,6 +102,29 @@ func (s *Server) uploadPartCopy(req *request) (*response, error) {
 		return nil, err
 	}
 	return &response{xml: xmlCopyPartResult{LastModified: xmlTime(part.LastModified), ETag: quoteETag(part.ETag)}}, nil
+}
+
+// parseCopyRange parses x-amz-copy-source-range: unlike Range, both ends
+// are required and the range must lie within the source.
+func parseCopyRange(v string, size int64) (start, length int64, err error) {
+	bad := errInvalidArgument.with("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return 0, 0, bad
+	}
+	first, last, ok := strings.Cut(spec, "-")
+	if !ok {
+		return 0, 0, bad
+	}
+	a, err1 := strconv.ParseInt(first, 10, 64)
+	b, err2 := strconv.ParseInt(last, 10, 64)
+	if err1 != nil || err2 != nil || a < 0 || b < a {
+		return 0, 0, bad
+	}
+	if b >= size {
+		return 0, 0, errInvalidRange
+	}
+	return a, b - a + 1, nil
 }
 
 // parseCompleteMultipartUpload parses a <CompleteMultipartUpload>

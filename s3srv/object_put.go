@@ -139,7 +139,12 @@ func setObjectHeaders(resp *response, info objstore.ObjectInfo) {
 	}
 	resp.set("Content-Type", ct)
 	resp.set("Accept-Ranges", "bytes")
+	if len(info.Meta) > 0 && resp.header == nil {
+		resp.header = make(http.Header)
+	}
 	for k, v := range info.Meta {
-		resp.set("X-Amz-Meta-"+k, v)
+		// Lower case as AWS sends it, not Go's canonical form: SDKs
+		// take the metadata name from the header as it is written.
+		resp.header["x-amz-meta-"+k] = []string{v}
 	}
 }

@@ -34,6 +34,12 @@ func (r *response) set(name, value string) {
 	r.header.Set(name, value)
 }
 
+type writerOnly struct{ io.Writer }
+
+// copyBufSize is the read size of object bodies: a few erasure-coded
+// stripes per store read.
+const copyBufSize = 1 << 20
+
 // xmlField is one extra element of an error document.
 type xmlField struct {
 	Name  string
@@ -105,7 +111,11 @@ func (s *Server) writeResponse(w http.ResponseWriter, req *request, resp *respon
 		if head {
 			return
 		}
-		n, cerr := io.Copy(w, resp.body)
+		buf := s.copyBufs.Get().(*[]byte)
+		// writerOnly hides http's ReaderFrom, which would copy in 32 KiB
+		// reads: each store read costs a blob read, so read big.
+		n, cerr := io.CopyBuffer(writerOnly{w}, resp.body, *buf)
+		s.copyBufs.Put(buf)
 		if cerr != nil && n < resp.bodyLen {
 			// The status line is gone; all we can do is cut the
 			// connection short so the client sees a truncated body

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,8 @@ type Server struct {
 	// random read per request.
 	reqPrefix string
 	reqSeq    atomic.Uint64
+	// copyBufs holds *[]byte of copyBufSize for streaming object bodies.
+	copyBufs sync.Pool
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -80,6 +83,7 @@ func New(store *objstore.Store, opts Options) *Server {
 		reqPrefix: strings.ToUpper(hex.EncodeToString(seed[:])),
 	}
 	s.router = s.newRouter()
+	s.copyBufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	return s
 }
 
@@ -225,6 +229,9 @@ func (s *Server) serve(req *request, ps httprouter.Params) (*response, error) {
 	if err := s.authenticate(req); err != nil {
 		return nil, err
 	}
+	// The store checks POSIX permissions for this identity, as the mount
+	// does for the same uid.
+	req.ctx = objstore.WithCaller(req.ctx, req.access.Owner)
 	op := s.operation(req)
 	if req.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		req.log = req.log.WithFields(logrus.Fields{"op": op.name, "bucket": req.bucket, "key": req.key})
