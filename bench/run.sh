@@ -119,6 +119,26 @@ host_info() {
 	echo "SEQ_SIZE=$SEQ_SIZE SEQ_RUNTIME=$SEQ_RUNTIME RUNTIME=$RUNTIME SMALL_FILES=$SMALL_FILES LIST_KEYS=$LIST_KEYS S3_DURATION=$S3_DURATION GO_BENCHTIME=$GO_BENCHTIME"
 }
 
+# settle waits (at most 120 s) until the daemon has used under 5% of a CPU
+# for two seconds running, so that one phase's background work (ETags of
+# files written at random offsets, freeing blobs) is not billed to the next;
+# it reports how long that took.
+settle() {
+	[ -n "$DPID" ] && [ -r "/proc/$DPID/stat" ] || return 0
+	local hz t0 prev cur quiet=0 i
+	hz=$(getconf CLK_TCK)
+	t0=$(date +%s)
+	prev=$(awk '{print $14 + $15}' "/proc/$DPID/stat")
+	for i in $(seq 1 120); do
+		sleep 1
+		cur=$(awk '{print $14 + $15}' "/proc/$DPID/stat" 2>/dev/null) || return 0
+		if [ $((cur - prev)) -le $((hz / 20)) ]; then quiet=$((quiet + 1)); else quiet=0; fi
+		prev=$cur
+		[ $quiet -ge 2 ] && break
+	done
+	echo "== daemon settled after $(($(date +%s) - t0)) s" >&2
+}
+
 # ---- fio ---------------------------------------------------------------------
 # run_fio JOB LABEL FILE: runs bench/fio/JOB.fio on FILE; prints nothing,
 # leaves $WORK/out/JOB-LABEL.json; returns fio's status.
@@ -247,9 +267,9 @@ host_info
 case " $PHASES " in *" fio "* | *" smallfiles "* | *" s3 "*) start_daemon ;; esac
 for ph in $PHASES; do
 	case $ph in
-	fio) phase_fio ;;
-	smallfiles) phase_smallfiles ;;
-	s3) phase_s3 ;;
+	fio) settle; phase_fio ;;
+	smallfiles) settle; phase_smallfiles ;;
+	s3) settle; phase_s3 ;;
 	go) phase_go ;;
 	*) echo "run.sh: unknown phase $ph" >&2; exit 2 ;;
 	esac
