@@ -115,7 +115,7 @@ host_info() {
 	echo "shallot bench, mode $MODE, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
 	echo "host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(fio --version)"
-	echo "work dir $WORK on $(df --output=source "$WORK" | tail -1) ($(stat -f -c %T "$WORK"))"
+	echo "work dir $WORK on $(df --output=source "$WORK" | tail -1) ($(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK"))"
 	echo "SEQ_SIZE=$SEQ_SIZE SEQ_RUNTIME=$SEQ_RUNTIME RUNTIME=$RUNTIME SMALL_FILES=$SMALL_FILES LIST_KEYS=$LIST_KEYS S3_DURATION=$S3_DURATION GO_BENCHTIME=$GO_BENCHTIME"
 }
 

@@ -16,7 +16,8 @@ import (
 
 // baseline is the yardstick for PUT, GET and HEAD: a trivial HTTP server
 // in this process that stores each body as one file under dir (write,
-// fsync, rename) and serves it back with sendfile. It does no
+// fsync, rename, fsync of the directory: durable when acknowledged, as
+// shallot promises) and serves it back with sendfile. It does no
 // authentication, no checksums and no metadata: what is left is the cost
 // of HTTP plus the disk, which is the least any S3 server on this machine
 // must pay.
@@ -96,8 +97,9 @@ func reply(w http.ResponseWriter, err error) {
 	}
 }
 
-// put writes body to a temporary file, fsyncs it and renames it in place,
-// so a reader sees the old or the whole new object.
+// put writes body to a temporary file, fsyncs it, renames it in place (a
+// reader sees the old or the whole new object) and fsyncs the directory so
+// that the rename survives a crash.
 func (b *baseline) put(name string, body io.Reader) error {
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -122,6 +124,19 @@ func (b *baseline) put(name string, body io.Reader) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }
