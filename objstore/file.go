@@ -203,9 +203,9 @@ func (s *Store) readCommitted(ctx context.Context, ext []meta.Extent, inline []b
 	if inline != nil && off < uint64(len(inline)) {
 		copy(p, inline[off:])
 	}
-	for _, x := range ext {
-		if x.End() <= off || x.Off >= end {
-			continue
+	for _, x := range ext[firstOverlapping(ext, off):] {
+		if x.Off >= end {
+			break
 		}
 		lo, hi := max(x.Off, off), min(x.End(), end)
 		if _, err := s.blobs.ReadAt(ctx, blob.ID(x.Blob), p[lo-off:hi-off], int64(x.BlobOff+lo-x.Off)); err != nil && err != io.EOF {
