@@ -52,9 +52,14 @@ cleanup() {
 		kill -0 "$DPID" 2>/dev/null && { echo "run.sh: daemon $DPID ignored SIGTERM; killing it" >&2; kill -KILL "$DPID"; }
 		wait "$DPID" 2>/dev/null
 	fi
-	if mountpoint -q "$MNT"; then
-		fusermount3 -u "$MNT" 2>/dev/null || fusermount -u "$MNT" 2>/dev/null || umount -l "$MNT"
-	fi
+	# The daemon's mount, and any left by an interrupted in-process mount
+	# benchmark (BenchmarkMount* mount under $WORK/gotmp).
+	local m
+	for m in "$MNT" $(findmnt -rn -o TARGET 2>/dev/null | grep "^$WORK/gotmp/" || true); do
+		if mountpoint -q "$m"; then
+			fusermount3 -u "$m" 2>/dev/null || fusermount -u "$m" 2>/dev/null || umount -l "$m"
+		fi
+	done
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		echo "run.sh: kept $WORK"
 	else
