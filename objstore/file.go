@@ -37,6 +37,7 @@ type openFile struct {
 	// inlineMerged: the inline bytes were copied under the buffered
 	// writes (the file outgrew inline storage) and must not be again.
 	inlineMerged bool
+	ra           readahead
 	changed      bool  // something not yet committed (data, size or mtime)
 	mtime        int64 // mtime of the last uncommitted write, 0 if none
 	// Sequential writes from offset 0 keep a running MD5, which becomes
@@ -184,7 +185,7 @@ func (f *openFile) readLocked(ctx context.Context, p []byte, off uint64, withDir
 			return 0, err
 		}
 	} else {
-		if err := f.s.readCommitted(ctx, f.view, f.inline, p, off); err != nil {
+		if err := f.readLayoutLocked(ctx, p, off); err != nil {
 			return 0, err
 		}
 		f.readRunsInto(p, off)
@@ -364,6 +365,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		return fmt.Errorf("commit inode %d: %w", f.ino, err)
 	}
 	f.committed, f.view, f.inline, f.staged = newExt, newExt, newInline, nil
+	f.ra.drop()
 	f.inlineMerged = false
 	f.wroteStale = stale
 	f.dirty.reset()

@@ -167,6 +167,13 @@ func hexUint(v uint64) string {
 // survive exactly, then authenticates and dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := s.newRequestID()
+	// Go sends "100 Continue" only when a handler reads the body; for an
+	// empty body it never does, and botocore then takes the final status
+	// line for the interim one and stalls the next request on the
+	// connection. Say it explicitly.
+	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		w.WriteHeader(http.StatusContinue)
+	}
 	h := w.Header()
 	h.Set("Server", s.opts.ServerName)
 	h.Set("x-amz-request-id", id)
