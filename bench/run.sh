@@ -262,7 +262,7 @@ phase_go() {
 		END {
 			printf "\n%-44s %14s %14s %8s\n", "Go benchmark", "store ns/op", "plain ns/op", "ratio"
 			for (i = 1; i <= k; i++) { b = order[i]
-				r = (sys[b] > 0 && plain[b] > 0) ? sprintf("%.2f", plain[b] / sys[b]) : "-"
+				r = (sys[b] > 0 && plain[b] > 0) ? sprintf(plain[b] / sys[b] < 0.1 ? "%.3f" : "%.2f", plain[b] / sys[b]) : "-"
 				printf "%-44s %14.0f %14.0f %8s\n", b "/" which[b], sys[b], plain[b], r }
 			print "(ratio = plain time / store time: the store runs at that fraction of the plain file speed)"
 		}' "$WORK/out/gobench.txt"
