@@ -329,6 +329,9 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	if f.md5OK && f.md5Next == f.size {
 		etag, stale = hex.EncodeToString(f.md5.sum()), false
 	}
+	// Blobs are deleted only after a durable commit stopped naming them: a
+	// power loss must not bring back a layout that names deleted blobs.
+	durable = durable || len(garbage) > 0
 	mtime, now := f.mtime, s.now()
 	if mtime == 0 {
 		mtime = now
