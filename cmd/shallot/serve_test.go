@@ -61,3 +61,11 @@ func TestCheckLayout(t *testing.T) {
 		t.Fatal("changed layout accepted")
 	}
 }
+
+func TestUnescapeMountPath(t *testing.T) {
+	for in, want := range map[string]string{`/a/b`: "/a/b", `/a\040b`: "/a b", `/x\011y\134z`: "/x\ty\\z", `/end\04`: `/end\04`} {
+		if got := unescapeMountPath(in); got != want {
+			t.Errorf("unescape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
