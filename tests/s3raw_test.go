@@ -2,11 +2,11 @@ package tests
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"github.com/shallot-storage/shallot/bench/s3sign"
 	"io"
 	"net/http"
 	"net/url"
@@ -99,9 +99,7 @@ func (s *s3raw) Do(t testing.TB, method, path string, query url.Values, body []b
 
 func (s *s3raw) do(method, path string, query url.Values, body []byte, hdr ...string) s3resp {
 	res := s3resp{Method: method, Path: path}
-	now := time.Now().UTC()
-	amzDate := now.Format("20060102T150405Z")
-	day := now.Format("20060102")
+	now := time.Now()
 	canonPath := escapePath(path)
 	var qparts []string
 	for k, vs := range query {
@@ -120,41 +118,11 @@ func (s *s3raw) do(method, path string, query url.Values, body []byte, hdr ...st
 	// its own escaping.
 	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = path, canonPath, canonQuery
 	sum := sha256.Sum256(body)
-	payloadHash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Date", amzDate)
-	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	req.ContentLength = int64(len(body))
-	host := req.URL.Host
-	signed := []string{"host"}
-	for k := range req.Header {
-		lk := strings.ToLower(k)
-		if lk == "content-type" || lk == "content-md5" || strings.HasPrefix(lk, "x-amz-") {
-			signed = append(signed, lk)
-		}
-	}
-	sort.Strings(signed)
-	var canonHeaders strings.Builder
-	for _, h := range signed {
-		v := host
-		if h != "host" {
-			v = strings.TrimSpace(req.Header.Get(h))
-		}
-		canonHeaders.WriteString(h + ":" + v + "\n")
-	}
-	signedHeaders := strings.Join(signed, ";")
-	canonReq := strings.Join([]string{method, canonPath, canonQuery, canonHeaders.String(), signedHeaders, payloadHash}, "\n")
-	scope := day + "/" + s.region + "/s3/aws4_request"
-	crHash := sha256.Sum256([]byte(canonReq))
-	sts := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
-	key := hmacSHA256([]byte("AWS4"+s.secret), day)
-	key = hmacSHA256(key, s.region)
-	key = hmacSHA256(key, "s3")
-	key = hmacSHA256(key, "aws4_request")
-	sig := hex.EncodeToString(hmacSHA256(key, sts))
-	req.Header.Set("Authorization", fmt.Sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", s.access, scope, signedHeaders, sig))
+	s3sign.Signer{AccessKey: s.access, SecretKey: s.secret, Region: s.region}.Sign(req, hex.EncodeToString(sum[:]), now)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		res.Err = err
@@ -164,12 +132,6 @@ func (s *s3raw) do(method, path string, query url.Values, body []byte, hdr ...st
 	res.Status, res.Header = resp.StatusCode, resp.Header
 	res.Body, res.Err = io.ReadAll(resp.Body)
 	return res
-}
-
-func hmacSHA256(key []byte, msg string) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write([]byte(msg))
-	return h.Sum(nil)
 }
 
 // listKeys lists every key under prefix in bucket (ListObjectsV2, paging).

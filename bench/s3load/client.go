@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"github.com/shallot-storage/shallot/bench/s3sign"
 	"io"
 	"net"
 	"net/http"
@@ -18,11 +19,11 @@ import (
 // (which ignores the signature), so both targets cost the client the same.
 type client struct {
 	endpoint string // scheme://host:port, no trailing slash
-	signer   signer
+	signer   s3sign.Signer
 	hc       *http.Client
 }
 
-func newClient(endpoint string, s signer, conns int) *client {
+func newClient(endpoint string, s s3sign.Signer, conns int) *client {
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 		MaxIdleConns:        conns * 2,
@@ -42,7 +43,7 @@ func (c *client) close() { c.hc.CloseIdleConnections() }
 func (c *client) request(ctx context.Context, method, bucket, key, query string, body []byte) (*http.Request, error) {
 	u := c.endpoint + "/" + bucket
 	if key != "" {
-		u += "/" + uriEncode(key, false)
+		u += "/" + s3sign.URIEncode(key, false)
 	}
 	if query != "" {
 		u += "?" + query
@@ -62,7 +63,7 @@ func (c *client) request(ctx context.Context, method, bucket, key, query string,
 			req.Body = http.NoBody
 		}
 	}
-	c.signer.sign(req, unsignedPayload, time.Now())
+	c.signer.Sign(req, s3sign.UnsignedPayload, time.Now())
 	return req, nil
 }
 

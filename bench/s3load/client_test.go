@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/shallot-storage/shallot/bench/s3sign"
 	"io"
 	"net/http/httptest"
 	"sync/atomic"
@@ -33,7 +34,7 @@ func testTargets(t *testing.T) map[string]*client {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.stop)
-	sg := signer{accessKey: key.AccessKey, secretKey: key.SecretKey, region: "us-east-1"}
+	sg := s3sign.Signer{AccessKey: key.AccessKey, SecretKey: key.SecretKey, Region: "us-east-1"}
 	out := map[string]*client{"shallot": newClient(srv.URL, sg, 2), "baseline": newClient(b.endpoint(), sg, 2)}
 	for _, c := range out {
 		t.Cleanup(c.close)

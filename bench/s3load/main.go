@@ -2,7 +2,7 @@
 // trivial baseline HTTP server in the same run: PUT and GET of objects of
 // several sizes at several concurrencies, HEAD, and ListObjectsV2 of a
 // bucket with many keys (full walk by pages, and one delimited page). It
-// signs requests with its own SigV4 signer (UNSIGNED-PAYLOAD). Every row is
+// signs requests with bench/s3sign (SigV4, UNSIGNED-PAYLOAD). Every row is
 // bounded by an operation count and a duration. See bench/README.md.
 package main
 
@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/shallot-storage/shallot/bench/s3sign"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -148,7 +149,7 @@ func run() error {
 		return err
 	}
 	ctx := context.Background()
-	sg := signer{accessKey: c.access, secretKey: c.secret, region: c.region}
+	sg := s3sign.Signer{AccessKey: c.access, SecretKey: c.secret, Region: c.region}
 	maxConc := 1
 	for _, n := range c.concs {
 		maxConc = max(maxConc, n)
