@@ -139,15 +139,17 @@ func TestProbeReportsDiskStates(t *testing.T) {
 	}
 }
 
-// deniedDisk answers EACCES when denied is set, as a shard directory made
-// unreadable (chmod 000) does to a daemon without CAP_DAC_OVERRIDE.
+// deniedDisk fails with errno when denied is set: EACCES as a shard
+// directory made unreadable (chmod 000) does to a daemon without
+// CAP_DAC_OVERRIDE, ENOENT as a deleted one does.
 type deniedDisk struct {
 	disk.Disk
+	errno  syscall.Errno
 	denied atomic.Bool
 }
 
 func (d *deniedDisk) err(op, name string) error {
-	return fmt.Errorf("disk %s: %w", d.ID(), &fs.PathError{Op: op, Path: name, Err: syscall.EACCES})
+	return fmt.Errorf("disk %s: %w", d.ID(), &fs.PathError{Op: op, Path: name, Err: d.errno})
 }
 
 func (d *deniedDisk) WriteFile(ctx context.Context, name string, data ...[]byte) error {
@@ -165,53 +167,56 @@ func (d *deniedDisk) ReadAt(ctx context.Context, name string, p []byte, off int6
 }
 
 // TestUnreadableDisksAreIOErrors shows a bug in the blob layer's error
-// wrapping: with more than m shard directories failing with EACCES, a
-// failed write or read matches fs.ErrPermission (the disks' errno is in
-// the error chain, through errors.Join and %w), so the doors answer 403
-// AccessDenied over S3 and EACCES on the mount instead of an I/O error. The
-// store must report ErrIO (S3 503, EIO), whatever the disks said. Fix: in
-// objstore/blobs.go mapBlobErr, return fmt.Errorf("%w: %v", ErrIO, err)
-// for blob errors (and make blob.Put's "too few shards written" error a
-// sentinel mapBlobErr knows), so the chain holds the store's sentinel
-// only.
+// wrapping: with more than m shard directories failing, a failed write
+// carries the disks' errno in its error chain (errors.Join and %w in
+// blob.Put, passed on by mapBlobErr), so the doors answer as if the
+// object were the problem: EACCES (a directory made unreadable) becomes
+// 403 AccessDenied over S3 and EACCES on the mount, ENOENT (a directory
+// deleted) becomes 404 NoSuchKey for a PUT. The store must report ErrIO
+// (S3 503, EIO), whatever the disks said. Fix: make blob.Put's "too few
+// shards written" error a sentinel (say blob.ErrUnwritable) holding the
+// disks' errors with %v, and have mapBlobErr (objstore/blobs.go) map it to
+// ErrIO with fmt.Errorf("%w: %v", ErrIO, err); the same %v treatment for
+// geometry's "no shard header verifies" error, which joins the disks'
+// errors with %w too.
 func TestUnreadableDisksAreIOErrors(t *testing.T) {
 	if os.Getenv("SHALLOT_KNOWN_BUGS") == "" {
 		t.Skip("known bug (disk errno leaks through blob errors): set SHALLOT_KNOWN_BUGS=1 to run")
 	}
-	var denied []*deniedDisk
-	var disks []disk.Disk
-	for i := 0; i < 6; i++ {
-		d := &deniedDisk{Disk: disk.NewMem(fmt.Sprintf("mem%d", i), 0)}
-		denied, disks = append(denied, d), append(disks, d)
+	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.ENOENT} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			var denied []*deniedDisk
+			var disks []disk.Disk
+			for i := 0; i < 6; i++ {
+				d := &deniedDisk{Disk: disk.NewMem(fmt.Sprintf("mem%d", i), 0), errno: errno}
+				denied, disks = append(denied, d), append(disks, d)
+			}
+			s := NewTestingOn(t, disks, Options{InlineMax: 1 << 10})
+			waitOrphanCollector(t)
+			if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
+				t.Fatal(err)
+			}
+			body := bytes.Repeat([]byte("x"), 100<<10)
+			if _, err := s.PutObject(ctx, "bkt", "old", bytes.NewReader(body), int64(len(body)), PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, i := range []int{0, 2, 4} {
+				denied[i].denied.Store(true)
+			}
+			check := func(what string, err error) {
+				if !errors.Is(err, ErrIO) || errors.Is(err, ErrPermission) || errors.Is(err, ErrNotExist) {
+					t.Errorf("%s with 3 of 6 disks failing: %v (ErrIO %v, ErrPermission %v, ErrNotExist %v); want ErrIO only",
+						what, err, errors.Is(err, ErrIO), errors.Is(err, ErrPermission), errors.Is(err, ErrNotExist))
+				}
+			}
+			_, err := s.PutObject(ctx, "bkt", "new", bytes.NewReader(body), int64(len(body)), PutOptions{})
+			check("put", err)
+			r, err := s.OpenObject(ctx, "bkt", "old")
+			if err == nil {
+				_, err = io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
+				r.Close()
+			}
+			check("read", err)
+		})
 	}
-	s := NewTestingOn(t, disks, Options{InlineMax: 1 << 10})
-	waitOrphanCollector(t)
-	if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
-		t.Fatal(err)
-	}
-	body := bytes.Repeat([]byte("x"), 100<<10)
-	if _, err := s.PutObject(ctx, "bkt", "old", bytes.NewReader(body), int64(len(body)), PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range []int{0, 2, 4} {
-		denied[i].denied.Store(true)
-	}
-	t.Run("write", func(t *testing.T) {
-		_, err := s.PutObject(ctx, "bkt", "new", bytes.NewReader(body), int64(len(body)), PutOptions{})
-		if !errors.Is(err, ErrIO) || errors.Is(err, ErrPermission) {
-			t.Errorf("put with 3 of 6 disks denying access: %v (ErrIO %v, ErrPermission %v); want ErrIO only",
-				err, errors.Is(err, ErrIO), errors.Is(err, ErrPermission))
-		}
-	})
-	t.Run("read", func(t *testing.T) {
-		r, err := s.OpenObject(ctx, "bkt", "old")
-		if err == nil {
-			_, err = io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
-			r.Close()
-		}
-		if !errors.Is(err, ErrIO) || errors.Is(err, ErrPermission) {
-			t.Errorf("read with 3 of 6 disks denying access: %v (ErrIO %v, ErrPermission %v); want ErrIO only",
-				err, errors.Is(err, ErrIO), errors.Is(err, ErrPermission))
-		}
-	})
 }
