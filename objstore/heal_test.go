@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shallot-storage/shallot/meta"
 	"github.com/shallot-storage/shallot/objstore/blob"
 	"github.com/shallot-storage/shallot/objstore/disk"
 )
@@ -218,5 +219,36 @@ func TestUnreadableDisksAreIOErrors(t *testing.T) {
 			}
 			check("read", err)
 		})
+	}
+}
+
+// Disks written by one store refuse metadata that is not theirs: New's
+// orphan collection would delete their blobs.
+func TestCheckIdentity(t *testing.T) {
+	r := newMaintRig(t, 3)
+	r.start(t, MaintenanceOptions{ScrubRate: -1}) // writes the markers
+	if err := CheckIdentity(ctx, r.s.db, r.s.blobs); err != nil {
+		t.Fatalf("own metadata: %v", err)
+	}
+	other, err := meta.Open(meta.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := CheckIdentity(ctx, other, r.s.blobs); !errors.Is(err, meta.ErrDamaged) {
+		t.Errorf("empty metadata over used disks: %v, want ErrDamaged", err)
+	}
+	if _, err := storeID(other); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckIdentity(ctx, other, r.s.blobs); !errors.Is(err, meta.ErrDamaged) {
+		t.Errorf("another store's metadata: %v, want ErrDamaged", err)
+	}
+	// Blank disks prove nothing.
+	for i := range r.mems {
+		r.emptyDisk(t, i)
+	}
+	if err := CheckIdentity(ctx, other, r.s.blobs); err != nil {
+		t.Errorf("blank disks: %v", err)
 	}
 }

@@ -84,7 +84,12 @@ type MaintenanceOptions struct {
 	HealRate int64
 	// ProbeInterval is how often disks are probed (default 10 s).
 	ProbeInterval time.Duration
-	Log           *logrus.Entry
+	// CheckpointFile, when set, gets a metadata checkpoint every
+	// CheckpointInterval (default 2 s) and at Stop, so that the next start
+	// notices committed transactions badger lost (see meta.CheckDamage).
+	CheckpointFile     string
+	CheckpointInterval time.Duration
+	Log                *logrus.Entry
 }
 
 func (o *MaintenanceOptions) setDefaults() {
@@ -99,6 +104,9 @@ func (o *MaintenanceOptions) setDefaults() {
 	}
 	if o.ProbeInterval <= 0 {
 		o.ProbeInterval = 10 * time.Second
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = 2 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = logrus.NewEntry(logrus.StandardLogger())
@@ -142,7 +150,25 @@ func StartMaintenance(s *Store, opts MaintenanceOptions) (*Maintenance, error) {
 	m.wg.Go(m.probeLoop)
 	m.wg.Go(m.healLoop)
 	m.wg.Go(m.scrubLoop)
+	if opts.CheckpointFile != "" {
+		m.wg.Go(m.checkpointLoop)
+	}
 	return m, nil
+}
+
+// checkpointLoop writes metadata checkpoints until Stop, and one last.
+func (m *Maintenance) checkpointLoop() {
+	for {
+		if err := meta.WriteCheckpoint(m.s.db, m.opts.CheckpointFile); err != nil {
+			m.log.WithError(err).Warn("metadata checkpoint")
+		}
+		if !m.sleep(m.opts.CheckpointInterval) {
+			if err := meta.WriteCheckpoint(m.s.db, m.opts.CheckpointFile); err != nil {
+				m.log.WithError(err).Warn("metadata checkpoint")
+			}
+			return
+		}
+	}
 }
 
 // Stop ends the background work and waits for it; a pass in progress

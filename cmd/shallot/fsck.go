@@ -63,10 +63,14 @@ func runFsck(args []string) error {
 
 // openOffline opens the metadata and blob layer of a stopped daemon.
 func openOffline(data, disksFlag string, log *logrus.Entry) (*meta.DB, *blob.Store, error) {
-	if _, err := os.Stat(filepath.Join(data, "meta")); err != nil {
+	metaDir := filepath.Join(data, "meta")
+	if _, err := os.Stat(metaDir); err != nil {
 		return nil, nil, fmt.Errorf("no shallot data in %s: %w", data, err)
 	}
-	db, err := meta.Open(meta.Options{Dir: filepath.Join(data, "meta"), Log: log})
+	if err := checkBeforeOpen(metaDir); err != nil {
+		return nil, nil, err
+	}
+	db, err := meta.Open(meta.Options{Dir: metaDir, Log: log})
 	if errors.Is(err, meta.ErrLocked) {
 		return nil, nil, fmt.Errorf("the daemon is running on %s (it holds the metadata): stop it first, fsck works offline (shallot status and shallot heal work with it running)", data)
 	}
@@ -105,11 +109,28 @@ func openOffline(data, disksFlag string, log *logrus.Entry) (*meta.DB, *blob.Sto
 	quiet := logrus.New()
 	quiet.SetLevel(logrus.ErrorLevel)
 	blobs, err := blob.New(ds, blob.Options{DataShards: k, ParityShards: m, Log: logrus.NewEntry(quiet)})
+	if err == nil {
+		err = checkAfterOpen(metaDir, db, blobs)
+	}
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
 	return db, blobs, nil
+}
+
+// checkBeforeOpen looks for damage badger would not report well (it
+// panics on a truncated table).
+func checkBeforeOpen(metaDir string) error { return meta.CheckTables(metaDir) }
+
+// checkAfterOpen refuses metadata that lost committed transactions, or
+// that is not the metadata the shard directories were written with: both
+// would otherwise lose data silently (the second by orphan collection).
+func checkAfterOpen(metaDir string, db *meta.DB, blobs *blob.Store) error {
+	if err := meta.CheckDamage(db, meta.CheckpointFile(metaDir)); err != nil {
+		return err
+	}
+	return objstore.CheckIdentity(context.Background(), db, blobs)
 }
 
 // shardDirs lists the shard directories as serve does.

@@ -128,7 +128,11 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 			d.stop()
 		}
 	}()
-	d.db, err = meta.Open(meta.Options{Dir: filepath.Join(c.data, "meta"), Log: log})
+	metaDir := filepath.Join(c.data, "meta")
+	if err := checkBeforeOpen(metaDir); err != nil {
+		return nil, err
+	}
+	d.db, err = meta.Open(meta.Options{Dir: metaDir, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +149,9 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAfterOpen(metaDir, d.db, blobs); err != nil {
+		return nil, err
+	}
 	d.store, err = objstore.New(d.db, blobs, objstore.Options{Log: log})
 	if err != nil {
 		return nil, err
@@ -153,7 +160,7 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("root key: %w", err)
 	}
-	mo, err := c.maint.options(log)
+	mo, err := c.maint.options(metaDir, log)
 	if err != nil {
 		return nil, err
 	}

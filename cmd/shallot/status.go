@@ -25,8 +25,8 @@ import (
 
 // maintConfig holds serve's flags for the background scrub and heal.
 type maintConfig struct {
-	scrubRate, healRate          string
-	scrubInterval, probeInterval time.Duration
+	scrubRate, healRate                              string
+	scrubInterval, probeInterval, checkpointInterval time.Duration
 }
 
 func addMaintFlags(fs *flag.FlagSet, c *maintConfig) {
@@ -34,10 +34,13 @@ func addMaintFlags(fs *flag.FlagSet, c *maintConfig) {
 	fs.DurationVar(&c.scrubInterval, "scrub-interval", 24*time.Hour, "time from the start of one scrub pass to the next")
 	fs.StringVar(&c.healRate, "heal-rate", "128MiB", "bytes per second healing reads; 0 for unbounded")
 	fs.DurationVar(&c.probeInterval, "probe-interval", 10*time.Second, "how often the shard directories are checked")
+	fs.DurationVar(&c.checkpointInterval, "checkpoint-interval", 2*time.Second,
+		"how often a metadata checkpoint is written (commits the metadata loses before the last one are noticed at the next start)")
 }
 
-func (c maintConfig) options(log *logrus.Entry) (objstore.MaintenanceOptions, error) {
-	o := objstore.MaintenanceOptions{ScrubInterval: c.scrubInterval, ProbeInterval: c.probeInterval, Log: log}
+func (c maintConfig) options(metaDir string, log *logrus.Entry) (objstore.MaintenanceOptions, error) {
+	o := objstore.MaintenanceOptions{ScrubInterval: c.scrubInterval, ProbeInterval: c.probeInterval, Log: log,
+		CheckpointFile: meta.CheckpointFile(metaDir), CheckpointInterval: c.checkpointInterval}
 	var err error
 	if c.scrubRate == "off" {
 		o.ScrubRate = -1

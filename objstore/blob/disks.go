@@ -174,3 +174,21 @@ func (s *Store) StoredSize(ctx context.Context, id ID) (int64, error) {
 	}
 	return int64(len(s.disks)) * (int64(g.headerLen()) + g.shardLen()), nil
 }
+
+// ReadMarker returns the store and position named by disk i's identity
+// marker; found is false when the disk has none (and err is nil).
+func (s *Store) ReadMarker(ctx context.Context, i int) (storeID string, index int, found bool, err error) {
+	buf := make([]byte, 256)
+	n, err := s.disks[i].ReadAt(ctx, markerName, buf, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", 0, false, nil
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", 0, false, err
+	}
+	var v string
+	if _, err := fmt.Sscanf(string(buf[:n]), "shallot-disk %s store=%s index=%d", &v, &storeID, &index); err != nil {
+		return "", 0, true, fmt.Errorf("disk %s: identity marker %q: %w", s.disks[i].ID(), buf[:n], err)
+	}
+	return storeID, index, true, nil
+}
