@@ -29,7 +29,8 @@ func durableDaemon(t *testing.T, opts daemonOptions, noDAC bool, extra ...string
 	}
 	// The harness runs d.bin with serve's arguments: a wrapper adds ours.
 	wrapper := filepath.Join(d.base, "shallot-wrapper")
-	script := "#!/bin/sh\nexec " + shellQuote("", append(prefix, d.bin))[1:] + ` "$@" ` + shellQuote("", extra)[1:] + "\n"
+	argv := append(prefix, d.bin)
+	script := "#!/bin/sh\nexec " + shellQuote(argv[0], argv[1:]) + ` "$@"` + shellQuote("", extra) + "\n"
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
