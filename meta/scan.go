@@ -126,6 +126,9 @@ type BlobRef struct {
 	Ino      uint64
 	UploadID string
 	Part     int
+	// Cursor is the key of the record: passed to BlobRefsAfter, it
+	// resumes a walk just after this record.
+	Cursor []byte
 }
 
 // BlobRefsAfter visits up to limit records naming blobs (parts first, then
@@ -163,7 +166,7 @@ func (x *Txn) BlobRefsAfter(cursor []byte, limit int, fn func(BlobRef) error) ([
 				if err != nil {
 					return true, nil
 				}
-				return true, fn(BlobRef{Blob: e.Blob, Ino: beUint64(k[1:9])})
+				return true, fn(BlobRef{Blob: e.Blob, Ino: beUint64(k[1:9]), Cursor: k})
 			}
 			i := bytes.IndexByte(k[1:], 0)
 			p, err := decodePart(k, v)
@@ -171,7 +174,7 @@ func (x *Txn) BlobRefsAfter(cursor []byte, limit int, fn func(BlobRef) error) ([
 				return true, nil
 			}
 			for _, e := range p.Extents {
-				if err := fn(BlobRef{Blob: e.Blob, UploadID: string(k[1 : 1+i]), Part: p.Number}); err != nil {
+				if err := fn(BlobRef{Blob: e.Blob, UploadID: string(k[1 : 1+i]), Part: p.Number, Cursor: k}); err != nil {
 					return false, err
 				}
 			}

@@ -69,6 +69,10 @@ func TestBlobRefsAfterWalksEverything(t *testing.T) {
 						if _, dup := got[r.Blob]; dup {
 							t.Errorf("blob %d visited twice", r.Blob)
 						}
+						if len(r.Cursor) == 0 {
+							t.Errorf("blob %d: no cursor", r.Blob)
+						}
+						r.Cursor = nil
 						got[r.Blob] = r
 						return nil
 					})

@@ -233,13 +233,13 @@ func (m *Maintenance) healLoop() {
 func (m *Maintenance) healPass(log *logrus.Entry, targets []int) error {
 	lim := rateLimiter{rate: m.opts.HealRate}
 	ctx := m.ctx
-	return m.walkBlobs(ctx, jobHeal, &m.heal, &m.mu, func(r meta.BlobRef) error {
+	return m.walkBlobs(ctx, jobHeal, &m.heal, &m.mu, &lim, func(r meta.BlobRef) int64 {
 		var c meta.JobCounts
 		cost := m.healBlob(ctx, log, r, targets, &c)
 		m.mu.Lock()
 		addCounts(&m.heal.Current, c)
 		m.mu.Unlock()
-		return lim.wait(ctx, cost)
+		return cost
 	})
 }
 

@@ -1,6 +1,7 @@
 package objstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -262,17 +263,25 @@ func (r *rateLimiter) wait(ctx context.Context, n int64) error {
 var passStart = []byte{0}
 
 // walkBlobs runs fn for every blob the metadata names, from j.Cursor on,
-// saving the cursor every few seconds. A blob named by consecutive
-// records (the extents of one file) is visited once. When fn fails (or
-// ctx ends) in the middle of a batch, the counts go back to where they
-// were at the cursor, so that a resumed pass counts each blob once.
-func (m *Maintenance) walkBlobs(ctx context.Context, name string, j *meta.JobState, mu *sync.Mutex, fn func(meta.BlobRef) error) error {
+// pacing by the bytes fn reports through lim, and saving the cursor every
+// few seconds. A blob named by consecutive records (the extents of one
+// file) is visited once. The cursor only passes a record once fn is done
+// with every blob it names; when ctx ends in the middle of a record, the
+// counts go back to where they were before it, so that a resumed pass
+// counts every blob once.
+func (m *Maintenance) walkBlobs(ctx context.Context, name string, j *meta.JobState, mu *sync.Mutex, lim *rateLimiter, fn func(meta.BlobRef) int64) error {
 	recent := make([]uint64, 0, 256)
 	lastSave := time.Now()
+	save := func(durable bool) {
+		mu.Lock()
+		snap := *j
+		mu.Unlock()
+		m.saveJob(name, snap, durable)
+		lastSave = time.Now()
+	}
 	for {
 		mu.Lock()
 		cur := j.Cursor
-		batchStart := j.Current
 		mu.Unlock()
 		var refs []meta.BlobRef
 		var next []byte
@@ -284,36 +293,54 @@ func (m *Maintenance) walkBlobs(ctx context.Context, name string, j *meta.JobSta
 		if err != nil {
 			return fmt.Errorf("%s: walk metadata: %w", name, err)
 		}
-		for _, r := range refs {
-			if slices.Contains(recent, r.Blob) {
-				continue
-			}
-			if len(recent) == cap(recent) {
-				recent = recent[:copy(recent, recent[1:])]
-			}
-			recent = append(recent, r.Blob)
-			if err := fn(r); err != nil {
+		var recStart meta.JobCounts
+		for i, r := range refs {
+			first := i == 0 || !bytes.Equal(refs[i-1].Cursor, r.Cursor)
+			last := i == len(refs)-1 || !bytes.Equal(refs[i+1].Cursor, r.Cursor)
+			if first {
 				mu.Lock()
-				j.Current = batchStart
+				recStart = j.Current
 				mu.Unlock()
+			}
+			var cost int64
+			if !slices.Contains(recent, r.Blob) {
+				if len(recent) == cap(recent) {
+					recent = recent[:copy(recent, recent[1:])]
+				}
+				recent = append(recent, r.Blob)
+				cost = fn(r)
+			}
+			if ctx.Err() != nil {
+				// fn may have been cut short: the record is not done.
+				mu.Lock()
+				j.Current = recStart
+				mu.Unlock()
+				save(true)
+				return ctx.Err()
+			}
+			if last {
+				mu.Lock()
+				j.Cursor = r.Cursor
+				mu.Unlock()
+			}
+			if err := lim.wait(ctx, cost); err != nil {
+				if !last {
+					mu.Lock()
+					j.Current = recStart
+					mu.Unlock()
+				}
+				save(true)
 				return err
+			}
+			if time.Since(lastSave) > 5*time.Second {
+				save(false)
 			}
 		}
 		mu.Lock()
 		j.Cursor = next
-		done := next == nil
-		snapshot := *j
 		mu.Unlock()
-		if done {
+		if next == nil {
 			return nil
-		}
-		if time.Since(lastSave) > 5*time.Second {
-			m.saveJob(name, snapshot, false)
-			lastSave = time.Now()
-		}
-		if err := ctx.Err(); err != nil {
-			m.saveJob(name, snapshot, true)
-			return err
 		}
 	}
 }

@@ -143,13 +143,13 @@ func (m *Maintenance) Scrub(ctx context.Context, wait bool) (meta.JobCounts, err
 func (m *Maintenance) scrubPass(log *logrus.Entry, rate int64) error {
 	lim := rateLimiter{rate: rate}
 	ctx := m.ctx
-	return m.walkBlobs(ctx, jobScrub, &m.scrub, &m.mu, func(r meta.BlobRef) error {
+	return m.walkBlobs(ctx, jobScrub, &m.scrub, &m.mu, &lim, func(r meta.BlobRef) int64 {
 		var c meta.JobCounts
 		cost := m.scrubBlob(ctx, log, r, &c)
 		m.mu.Lock()
 		addCounts(&m.scrub.Current, c)
 		m.mu.Unlock()
-		return lim.wait(ctx, cost)
+		return cost
 	})
 }
 

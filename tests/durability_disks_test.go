@@ -27,14 +27,7 @@ func durableDaemon(t *testing.T, opts daemonOptions, noDAC bool, extra ...string
 		setpriv := needTool(t, "/usr/bin/setpriv", "apt-get install util-linux")
 		prefix = []string{setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"}
 	}
-	// The harness runs d.bin with serve's arguments: a wrapper adds ours.
-	wrapper := filepath.Join(d.base, "shallot-wrapper")
-	argv := append(prefix, d.bin)
-	script := "#!/bin/sh\nexec " + shellQuote(argv[0], argv[1:]) + ` "$@"` + shellQuote("", extra) + "\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	d.bin = wrapper
+	setWrapperFlags(t, d, prefix, extra...)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("daemon log tail (%s):\n%s", d.LogPath, d.LogTail(80))
@@ -47,6 +40,24 @@ func durableDaemon(t *testing.T, opts daemonOptions, noDAC bool, extra ...string
 		t.Fatalf("start daemon: %v\nlog tail:\n%s", err, d.LogTail(60))
 	}
 	return d
+}
+
+// setWrapperFlags makes the daemon run through a wrapper script that adds
+// extra to serve's arguments (the harness passes its own), under the
+// command prefix (e.g. setpriv). It takes effect at the next Start.
+func setWrapperFlags(t testing.TB, d *daemon, prefix []string, extra ...string) {
+	t.Helper()
+	bin, err := daemonBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(d.base, "shallot-wrapper")
+	argv := append(append([]string(nil), prefix...), bin)
+	script := "#!/bin/sh\nexec " + shellQuote(argv[0], argv[1:]) + ` "$@"` + shellQuote("", extra) + "\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d.bin = wrapper
 }
 
 // daemonStatus is the part of `shallot status --json` the tests read.
@@ -67,7 +78,9 @@ type jobStatus struct {
 	Running bool `json:"running"`
 	Pass    uint64
 	Pending []int `json:"pending_disks"`
-	Last    struct {
+	Current struct{ Blobs uint64 }
+
+	Last struct {
 		Blobs, Bytes, Damaged, ShardsBad, Repaired, Unreadable, Missing, RepairFails uint64
 	} `json:"last"`
 }
