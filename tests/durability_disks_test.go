@@ -138,6 +138,29 @@ func TestDurabilityDiskLoss(t *testing.T) {
 	s := rootS3(d)
 	waitStatus(t, d, "a healthy start", healed)
 
+	t.Run("one deleted, writes go on", func(t *testing.T) {
+		if err := os.RemoveAll(disks[2]); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, d, "the lost disk in the status", func(st daemonStatus) bool { return st.Disks[2].State == "missing" })
+		for i := 0; i < 3; i++ {
+			key := fmt.Sprintf("one-lost/s3-%d", i)
+			set.files[key] = randBytes(1<<20 + i*100_000)
+			if r := s.do("PUT", "/"+bucket+"/"+key, nil, set.files[key]); r.Err != nil || r.Status != 200 {
+				t.Errorf("PUT with one disk deleted: %s", r)
+			}
+			key = fmt.Sprintf("one-lost/fs-%d", i)
+			set.files[key] = randBytes(2<<20 + i)
+			writeFile(t, filepath.Join(d.Mount, bucket), key, set.files[key])
+		}
+		set.check(t, d, "one disk deleted")
+		if err := os.Mkdir(disks[2], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		st := waitStatus(t, d, "the heal", healed)
+		t.Logf("after the heal: %+v", st.Heal.Last)
+	})
+
 	for n, tc := range []struct {
 		mode string
 		lost []int

@@ -236,14 +236,19 @@ func printStatus(w io.Writer, st objstore.MaintenanceStatus, running bool) {
 	if st.LostBlobs > 0 {
 		fmt.Fprintf(w, "LOST blobs (too few good shards, found by the last scrub): %d: see the daemon log and run shallot fsck\n", st.LostBlobs)
 	}
-	printJob(w, "scrub", st.Scrub)
-	printJob(w, "heal", st.Heal)
+	printJob(w, "scrub", st.Scrub, running)
+	printJob(w, "heal", st.Heal, running)
 }
 
-func printJob(w io.Writer, name string, j objstore.JobReport) {
+func printJob(w io.Writer, name string, j objstore.JobReport, running bool) {
 	rate := "unbounded"
-	if j.Rate > 0 {
+	switch {
+	case !running:
+		rate = "as configured"
+	case j.Rate > 0:
 		rate = human(uint64(j.Rate)) + "/s"
+	case name == "scrub":
+		rate = "background scrub off"
 	}
 	switch {
 	case j.Pass == 0:
