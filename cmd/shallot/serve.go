@@ -129,6 +129,10 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 		}
 	}()
 	metaDir := filepath.Join(c.data, "meta")
+	mo, err := c.maint.options(metaDir, log)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkBeforeOpen(metaDir); err != nil {
 		return nil, err
 	}
@@ -159,10 +163,6 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	root, err := d.store.Keys().EnsureRoot(context.Background(), os.Getenv("SHALLOT_ROOT_USER"), os.Getenv("SHALLOT_ROOT_PASSWORD"))
 	if err != nil {
 		return nil, fmt.Errorf("root key: %w", err)
-	}
-	mo, err := c.maint.options(metaDir, log)
-	if err != nil {
-		return nil, err
 	}
 	if d.maint, err = objstore.StartMaintenance(d.store, mo); err != nil {
 		return nil, err
