@@ -32,7 +32,6 @@ func newFsckRig(t *testing.T) *fsckRig {
 		disks = append(disks, d)
 	}
 	r.s = NewTestingOn(t, disks, Options{InlineMax: 1 << 10, BlobSize: 8 << 10, DirtyMax: 32 << 10, MinPartSize: 4 << 10})
-	waitOrphanCollector(t)
 	s := r.s
 	for _, b := range []string{"bkt", "other"} {
 		if err := s.CreateBucket(ctx, b, Owner{}); err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -167,23 +166,12 @@ func (d *deniedDisk) ReadAt(ctx context.Context, name string, p []byte, off int6
 	return d.Disk.ReadAt(ctx, name, p, off)
 }
 
-// TestUnreadableDisksAreIOErrors shows a bug in the blob layer's error
-// wrapping: with more than m shard directories failing, a failed write
-// carries the disks' errno in its error chain (errors.Join and %w in
-// blob.Put, passed on by mapBlobErr), so the doors answer as if the
-// object were the problem: EACCES (a directory made unreadable) becomes
-// 403 AccessDenied over S3 and EACCES on the mount, ENOENT (a directory
-// deleted) becomes 404 NoSuchKey for a PUT. The store must report ErrIO
-// (S3 503, EIO), whatever the disks said. Fix: make blob.Put's "too few
-// shards written" error a sentinel (say blob.ErrUnwritable) holding the
-// disks' errors with %v, and have mapBlobErr (objstore/blobs.go) map it to
-// ErrIO with fmt.Errorf("%w: %v", ErrIO, err); the same %v treatment for
-// geometry's "no shard header verifies" error, which joins the disks'
-// errors with %w too.
+// TestUnreadableDisksAreIOErrors: with more than m shard directories
+// failing, a failed write or read is ErrIO (S3 503, EIO), whatever errno
+// the disks gave: not EACCES passing for ErrPermission (a directory made
+// unreadable answered 403 AccessDenied), nor ENOENT for ErrNotExist (a
+// deleted one answered 404 NoSuchKey to a PUT).
 func TestUnreadableDisksAreIOErrors(t *testing.T) {
-	if os.Getenv("SHALLOT_KNOWN_BUGS") == "" {
-		t.Skip("known bug (disk errno leaks through blob errors): set SHALLOT_KNOWN_BUGS=1 to run")
-	}
 	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.ENOENT} {
 		t.Run(errno.Error(), func(t *testing.T) {
 			var denied []*deniedDisk
@@ -193,7 +181,6 @@ func TestUnreadableDisksAreIOErrors(t *testing.T) {
 				denied, disks = append(denied, d), append(disks, d)
 			}
 			s := NewTestingOn(t, disks, Options{InlineMax: 1 << 10})
-			waitOrphanCollector(t)
 			if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
 				t.Fatal(err)
 			}

@@ -32,7 +32,6 @@ func newMaintRig(t *testing.T, objects int) *maintRig {
 		disks = append(disks, f)
 	}
 	r.s = NewTestingOn(t, disks, Options{InlineMax: 1 << 10, BlobSize: 8 << 10, DirtyMax: 32 << 10, MinPartSize: 4 << 10})
-	waitOrphanCollector(t)
 	if err := r.s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
 		t.Fatal(err)
 	}
