@@ -332,7 +332,7 @@ func (m *Maintenance) walkBlobs(ctx context.Context, name string, j *meta.JobSta
 				save(true)
 				return err
 			}
-			if time.Since(lastSave) > 5*time.Second {
+			if last && time.Since(lastSave) > 5*time.Second {
 				save(false)
 			}
 		}
