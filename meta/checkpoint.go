@@ -138,12 +138,23 @@ func writeFileSync(path string, data []byte) error {
 // opens them: badger panics on a truncated one instead of failing. The
 // footer (badger v4's table format) ends with the length of the index
 // checksum, preceded by the checksum and by the length of the index.
+// Only tables the MANIFEST names are checked: a crash during a flush or a
+// compaction leaves a table file the MANIFEST does not name yet (often
+// empty), which badger deletes at open.
 func CheckTables(dir string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.sst"))
 	if err != nil {
 		return err
 	}
+	live, err := liveTables(dir)
+	if err != nil {
+		return fmt.Errorf("%w: MANIFEST in %s: %v: restore the metadata directory from a backup", ErrDamaged, dir, err)
+	}
 	for _, p := range files {
+		id, perr := strconv.ParseUint(strings.TrimSuffix(filepath.Base(p), ".sst"), 10, 64)
+		if perr == nil && !live[id] {
+			continue
+		}
 		if err := checkTableFooter(p); err != nil {
 			return fmt.Errorf("%w: table %s: %v: restore the metadata directory from a backup", ErrDamaged, p, err)
 		}
