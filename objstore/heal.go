@@ -115,8 +115,11 @@ func (m *Maintenance) kickHeal() {
 }
 
 // Heal runs a heal pass over every usable disk (whatever the queue says)
-// and waits for its end; a pass already running finishes first.
+// and waits for its end; a pass already running finishes first. It probes
+// the disks first, so a directory replaced a moment ago is healed now
+// rather than after the next periodic probe.
 func (m *Maintenance) Heal(ctx context.Context) (meta.JobCounts, error) {
+	m.probe()
 	ch := make(chan healResult, 1)
 	m.mu.Lock()
 	m.healWaiters = append(m.healWaiters, ch)
