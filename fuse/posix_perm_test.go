@@ -80,7 +80,7 @@ func dirWith(mode uint32, fileOwner cred) func(t *testing.T, d string) {
 	}
 }
 
-func f(d string) []any                { return []any{filepath.Join(d, "f")} }
+func f(d string) []any                 { return []any{filepath.Join(d, "f")} }
 func fArg(x ...any) func(string) []any { return func(d string) []any { return append(f(d), x...) } }
 func inD(name string, x ...any) func(string) []any {
 	return func(d string) []any { return append([]any{filepath.Join(d, name)}, x...) }
