@@ -5,7 +5,7 @@ DATA    ?= ./shallot-data
 MOUNT   ?= ./mnt
 S3_ADDR ?= 127.0.0.1:9000
 # Packages whose tests are cheap enough to run under the race detector.
-RACE_PKGS := ./meta/... ./objstore/... ./s3srv/... ./cmd/...
+RACE_PKGS := ./meta/... ./objstore/... ./s3srv/... ./cmd/... ./bench/s3sign/... ./bench/s3load/...
 
 .PHONY: build run test deps unit fuse-test e2e vet fmt-check depcheck bench clean
 

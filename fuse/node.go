@@ -154,12 +154,13 @@ func (n *node) Statfs(ctx context.Context, out *gofuse.StatfsOut) syscall.Errno 
 // segment, like a POSIX name, is at most 255 bytes).
 const maxNameLen = 255
 
-// Fsync commits an open file durably. A directory has nothing to commit:
-// every namespace change is durable when its call returns.
+// Fsync commits an open file durably. On a directory it makes the
+// namespace changes made through the mount durable (the store commits them
+// without waiting for the disk, as a local file system does).
 func (n *node) Fsync(ctx context.Context, f fusefs.FileHandle, _ uint32) syscall.Errno {
 	fh, ok := f.(*fileHandle)
 	if !ok {
-		return 0
+		return n.srv.errno("fsync", n.srv.store.Sync(ctx), permDenied)
 	}
 	return fh.fsync(ctx)
 }

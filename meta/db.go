@@ -111,6 +111,9 @@ func (d *DB) Update(fn func(*Txn) error) error {
 func (d *DB) UpdateNoSync(fn func(*Txn) error) error {
 	for attempt := 0; ; attempt++ {
 		err := d.bdb.Update(func(t *badger.Txn) error { return fn(&Txn{t: t}) })
+		if err == nil {
+			d.sync.committed()
+		}
 		if errors.Is(err, badger.ErrConflict) && attempt < maxConflictRetries {
 			continue
 		}

@@ -1,6 +1,9 @@
 package meta
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // groupSync lets many committers share one fsync of badger's log. A caller
 // needs a sync that started after its commit; if one is running, it waits
@@ -8,6 +11,13 @@ import "sync"
 // the meantime shares.
 type groupSync struct {
 	sync func() error
+
+	// commits counts committed transactions; synced is the count a
+	// finished sync covered (read when it started). When they are equal
+	// there is nothing to make durable and Sync returns at once: a close
+	// that changed nothing costs no fsync.
+	commits atomic.Uint64
+	synced  atomic.Uint64
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -23,8 +33,15 @@ func newGroupSync(fn func() error) *groupSync {
 	return g
 }
 
-// Sync returns once a sync that started after the call has finished.
+func (g *groupSync) committed() { g.commits.Add(1) }
+
+// Sync returns once every transaction committed before the call is
+// durable: at once if a finished sync already covered them, else after a
+// sync that started after the call.
 func (g *groupSync) Sync() error {
+	if g.commits.Load() == g.synced.Load() {
+		return nil
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ticket := g.started + 1
@@ -36,9 +53,13 @@ func (g *groupSync) Sync() error {
 		g.running = true
 		g.started++
 		n := g.started
+		covers := g.commits.Load()
 		g.mu.Unlock()
 		err := g.sync()
 		g.mu.Lock()
+		if err == nil && covers > g.synced.Load() {
+			g.synced.Store(covers)
+		}
 		g.running = false
 		g.completed = n
 		if err != nil {

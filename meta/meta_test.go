@@ -139,6 +139,7 @@ func TestGroupSyncShares(t *testing.T) {
 		<-release
 		return nil
 	})
+	g.committed()
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -161,5 +162,20 @@ func TestNextIDNeverRepeats(t *testing.T) {
 			t.Fatalf("id %d err %v repeated=%v", id, err, seen[id])
 		}
 		seen[id] = true
+	}
+}
+
+func TestGroupSyncSkipsWhenNothingCommitted(t *testing.T) {
+	var calls atomic.Int64
+	g := newGroupSync(func() error { calls.Add(1); return nil })
+	g.Sync()
+	if calls.Load() != 0 {
+		t.Fatal("synced with nothing committed")
+	}
+	g.committed()
+	g.Sync()
+	g.Sync()
+	if calls.Load() != 1 {
+		t.Fatalf("%d syncs for one commit", calls.Load())
 	}
 }

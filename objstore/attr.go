@@ -66,7 +66,7 @@ func (s *Store) SetAttr(ctx context.Context, ino Ino, in SetAttrIn) (Attr, error
 	var n meta.Inode
 	if in.Mode != nil || in.Uid != nil || in.Gid != nil || in.Atime != nil || in.Mtime != nil {
 		now := s.now()
-		err := s.db.Update(func(x *meta.Txn) (err error) {
+		err := s.update(ctx, func(x *meta.Txn) (err error) {
 			if n, err = inode(x, ino); err != nil {
 				return err
 			}

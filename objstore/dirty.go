@@ -1,6 +1,9 @@
 package objstore
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // piece is a run of written bytes at a file offset.
 type piece struct {
@@ -37,7 +40,14 @@ func (m *pieceMap) write(off uint64, p []byte) {
 		start = min(start, m.pieces[lo].off)
 		stop = max(stop, m.pieces[hi-1].end())
 	}
-	buf := make([]byte, stop-start, max(stop-start, 64<<10))
+	// A run that may grow by appends (the last one) gets room to grow;
+	// others are exactly their size, so scattered small writes cost what
+	// they hold.
+	room := stop - start
+	if hi == len(m.pieces) {
+		room = max(room, 64<<10)
+	}
+	buf := make([]byte, stop-start, room)
 	for _, q := range m.pieces[lo:hi] {
 		copy(buf[q.off-start:], q.data)
 		m.bytes -= len(q.data)
@@ -45,7 +55,12 @@ func (m *pieceMap) write(off uint64, p []byte) {
 	copy(buf[off-start:], p)
 	m.bytes += len(buf)
 	merged := piece{off: start, data: buf}
-	m.pieces = append(m.pieces[:lo], append([]piece{merged}, m.pieces[hi:]...)...)
+	if hi > lo {
+		m.pieces[lo] = merged
+		m.pieces = slices.Delete(m.pieces, lo+1, hi)
+	} else {
+		m.pieces = slices.Insert(m.pieces, lo, merged)
+	}
 }
 
 // truncate drops buffered bytes at or beyond size.

@@ -32,6 +32,7 @@ var (
 	ErrPartOrder      = errors.New("parts not in ascending order")
 	ErrEntityTooSmall = errors.New("part smaller than the minimum size")
 	ErrBadDigest      = errors.New("content digest does not match")
+	ErrIncompleteBody = errors.New("body shorter or longer than declared")
 	ErrPrecondition   = errors.New("precondition failed")
 	ErrKeyDisabled    = errors.New("access key disabled")
 )

@@ -22,7 +22,7 @@ func (s *Store) queueETag(ino Ino) {
 // etagWorker computes queued ETags one file at a time, off every caller's
 // path, until the store closes.
 func (s *Store) etagWorker() {
-	defer close(s.etagDone)
+	defer s.background.Done()
 	for {
 		select {
 		case <-s.stop:
@@ -55,10 +55,10 @@ func (s *Store) computeStaleETag(ctx context.Context, ino Ino) error {
 	return err
 }
 
-// Close stops the store's background work. The metadata database is the
-// caller's to close, after this.
+// Close stops the store's background work and waits for it. The metadata
+// database is the caller's to close, after this.
 func (s *Store) Close() error {
 	close(s.stop)
-	<-s.etagDone
+	s.background.Wait()
 	return nil
 }

@@ -8,29 +8,75 @@ import (
 
 // overlay returns list with each extent of add laid on top, later ones
 // over earlier ones: whatever they cover is cut out of what lay there.
-// list is sorted by Off and non-overlapping; so is the result.
+// list is sorted by Off and non-overlapping; so is the result. When add is
+// itself sorted and non-overlapping (a commit's buffered runs) this is one
+// linear merge; otherwise the extents are laid one at a time.
 func overlay(list []meta.Extent, add []meta.Extent) []meta.Extent {
-	out := append([]meta.Extent(nil), list...)
+	if sortedDisjoint(add) {
+		return overlaySorted(list, add)
+	}
+	out := list
 	for _, e := range add {
-		next := make([]meta.Extent, 0, len(out)+2)
-		for _, x := range out {
-			if x.End() <= e.Off || x.Off >= e.End() {
-				next = append(next, x)
-				continue
-			}
-			if x.Off < e.Off {
-				next = append(next, meta.Extent{Off: x.Off, Len: e.Off - x.Off, Blob: x.Blob, BlobOff: x.BlobOff})
-			}
-			if x.End() > e.End() {
-				cut := e.End() - x.Off
-				next = append(next, meta.Extent{Off: e.End(), Len: x.Len - cut, Blob: x.Blob, BlobOff: x.BlobOff + cut})
-			}
-		}
-		next = append(next, e)
-		sort.Slice(next, func(i, j int) bool { return next[i].Off < next[j].Off })
-		out = next
+		out = overlaySorted(out, []meta.Extent{e})
 	}
 	return out
+}
+
+func sortedDisjoint(l []meta.Extent) bool {
+	for i := 1; i < len(l); i++ {
+		if l[i].Off < l[i-1].End() {
+			return false
+		}
+	}
+	return true
+}
+
+// overlaySorted merges sorted, disjoint add over list in one pass.
+func overlaySorted(list, add []meta.Extent) []meta.Extent {
+	out := make([]meta.Extent, 0, len(list)+2*len(add))
+	i := 0
+	// cut, when set, stands for list[i] with its head cut off by an add.
+	var cut meta.Extent
+	hasCut := false
+	peek := func() (meta.Extent, bool) {
+		if hasCut {
+			return cut, true
+		}
+		if i < len(list) {
+			return list[i], true
+		}
+		return meta.Extent{}, false
+	}
+	pop := func() { hasCut = false; i++ }
+	for _, e := range add {
+		for x, ok := peek(); ok && x.End() <= e.Off; x, ok = peek() {
+			out = append(out, x)
+			pop()
+		}
+		for x, ok := peek(); ok && x.Off < e.End(); x, ok = peek() {
+			if x.Off < e.Off {
+				out = append(out, meta.Extent{Off: x.Off, Len: e.Off - x.Off, Blob: x.Blob, BlobOff: x.BlobOff})
+			}
+			if x.End() > e.End() {
+				n := e.End() - x.Off
+				cut, hasCut = meta.Extent{Off: e.End(), Len: x.Len - n, Blob: x.Blob, BlobOff: x.BlobOff + n}, true
+				break
+			}
+			pop()
+		}
+		out = append(out, e)
+	}
+	for x, ok := peek(); ok; x, ok = peek() {
+		out = append(out, x)
+		pop()
+	}
+	return out
+}
+
+// firstOverlapping is the index of the first extent of a sorted, disjoint
+// list that ends after off.
+func firstOverlapping(list []meta.Extent, off uint64) int {
+	return sort.Search(len(list), func(i int) bool { return list[i].End() > off })
 }
 
 // truncateExtents drops what lies at or beyond size.

@@ -1,6 +1,7 @@
 package objstore
 
 import (
+	"math/rand"
 	"reflect"
 	"testing"
 
@@ -60,5 +61,43 @@ func TestPieceMap(t *testing.T) {
 	m.truncate(5)
 	if len(m.pieces) != 1 || string(m.pieces[0].data) != "01XXX" || m.bytes != 5 {
 		t.Fatalf("truncate: %+v", m.pieces)
+	}
+}
+
+// TestOverlayAgainstByteModel compares overlay with a per-byte map of which
+// blob byte each file byte comes from.
+func TestOverlayAgainstByteModel(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	type src struct{ blob, off uint64 }
+	for round := 0; round < 500; round++ {
+		model := map[uint64]src{}
+		var list []meta.Extent
+		blob := uint64(1)
+		for step := 0; step < 6; step++ {
+			var add []meta.Extent
+			for j := 0; j < 1+rng.Intn(5); j++ {
+				e := meta.Extent{Off: uint64(rng.Intn(200)), Len: uint64(1 + rng.Intn(40)), Blob: blob, BlobOff: uint64(rng.Intn(10))}
+				blob++
+				add = append(add, e)
+			}
+			list = overlay(list, add)
+			for _, e := range add {
+				for b := uint64(0); b < e.Len; b++ {
+					model[e.Off+b] = src{e.Blob, e.BlobOff + b}
+				}
+			}
+			if !sortedDisjoint(list) {
+				t.Fatalf("round %d: result not sorted and disjoint: %+v", round, list)
+			}
+			got := map[uint64]src{}
+			for _, e := range list {
+				for b := uint64(0); b < e.Len; b++ {
+					got[e.Off+b] = src{e.Blob, e.BlobOff + b}
+				}
+			}
+			if !reflect.DeepEqual(got, model) {
+				t.Fatalf("round %d step %d: overlay differs from the byte model", round, step)
+			}
+		}
 	}
 }

@@ -37,6 +37,7 @@ type openFile struct {
 	// inlineMerged: the inline bytes were copied under the buffered
 	// writes (the file outgrew inline storage) and must not be again.
 	inlineMerged bool
+	ra           readahead
 	changed      bool  // something not yet committed (data, size or mtime)
 	mtime        int64 // mtime of the last uncommitted write, 0 if none
 	// Sequential writes from offset 0 keep a running MD5, which becomes
@@ -184,7 +185,7 @@ func (f *openFile) readLocked(ctx context.Context, p []byte, off uint64, withDir
 			return 0, err
 		}
 	} else {
-		if err := f.s.readCommitted(ctx, f.view, f.inline, p, off); err != nil {
+		if err := f.readLayoutLocked(ctx, p, off); err != nil {
 			return 0, err
 		}
 		f.readRunsInto(p, off)
@@ -203,9 +204,9 @@ func (s *Store) readCommitted(ctx context.Context, ext []meta.Extent, inline []b
 	if inline != nil && off < uint64(len(inline)) {
 		copy(p, inline[off:])
 	}
-	for _, x := range ext {
-		if x.End() <= off || x.Off >= end {
-			continue
+	for _, x := range ext[firstOverlapping(ext, off):] {
+		if x.Off >= end {
+			break
 		}
 		lo, hi := max(x.Off, off), min(x.End(), end)
 		if _, err := s.blobs.ReadAt(ctx, blob.ID(x.Blob), p[lo-off:hi-off], int64(x.BlobOff+lo-x.Off)); err != nil && err != io.EOF {
@@ -328,6 +329,9 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	if f.md5OK && f.md5Next == f.size {
 		etag, stale = hex.EncodeToString(f.md5.sum()), false
 	}
+	// Blobs are deleted only after a durable commit stopped naming them: a
+	// power loss must not bring back a layout that names deleted blobs.
+	durable = durable || len(garbage) > 0
 	mtime, now := f.mtime, s.now()
 	if mtime == 0 {
 		mtime = now
@@ -364,6 +368,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		return fmt.Errorf("commit inode %d: %w", f.ino, err)
 	}
 	f.committed, f.view, f.inline, f.staged = newExt, newExt, newInline, nil
+	f.ra.drop()
 	f.inlineMerged = false
 	f.wroteStale = stale
 	f.dirty.reset()

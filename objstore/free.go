@@ -11,6 +11,16 @@ import (
 // It runs when the last handle closes, or right after the unlink when
 // nothing had it open.
 func (s *Store) freeIfUnlinked(ctx context.Context, ino Ino) error {
+	// Nearly every last close is of a file that still has names: find that
+	// out without a read-write transaction (and the sync it would cost).
+	var linked bool
+	if err := s.db.View(func(x *meta.Txn) error {
+		n, err := x.Inode(uint64(ino))
+		linked = err == nil && n.Nlink > 0
+		return nil
+	}); err != nil || linked {
+		return err
+	}
 	var blobs []uint64
 	err := s.db.Update(func(x *meta.Txn) error {
 		blobs = nil

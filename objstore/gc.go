@@ -46,8 +46,10 @@ func (s *Store) collectOrphansInBackground() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { <-s.stop; cancel() }()
+	s.background.Add(2)
+	go func() { defer s.background.Done(); <-s.stop; cancel() }()
 	go func() {
+		defer s.background.Done()
 		n, err := s.collectOrphans(ctx, below)
 		if err != nil {
 			s.log.WithError(err).Warn("orphan collection")

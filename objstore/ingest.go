@@ -63,9 +63,8 @@ func (s *Store) ingest(ctx context.Context, r io.Reader, size int64, inlineOK bo
 	var cur []byte
 	for {
 		buf := spare
-		n, rerr := io.ReadFull(r, buf)
-		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
-		if rerr != nil && !eof {
+		n, eof, rerr := fill(r, buf)
+		if rerr != nil {
 			return fail(fmt.Errorf("read body: %w", rerr))
 		}
 		h.Write(buf[:n])
@@ -105,6 +104,26 @@ func (s *Store) ingest(ctx context.Context, r io.Reader, size int64, inlineOK bo
 	if err := wait(); err != nil {
 		return fail(err)
 	}
+	if size >= 0 && in.size != uint64(size) {
+		return fail(fmt.Errorf("body of %d bytes, declared %d: %w", in.size, size, ErrIncompleteBody))
+	}
 	in.md5 = h.Sum(nil)
 	return in, nil
+}
+
+// fill reads into buf until it is full or the reader ends. Only a clean
+// io.EOF ends a body: any other error, io.ErrUnexpectedEOF from a client
+// that hung up included, fails it.
+func fill(r io.Reader, buf []byte) (n int, eof bool, err error) {
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, true, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil
 }

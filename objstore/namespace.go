@@ -104,7 +104,7 @@ func (s *Store) create(ctx context.Context, parent Ino, name string, n meta.Inod
 	if err := checkName(name); err != nil {
 		return Attr{}, err
 	}
-	if err := s.db.Update(func(x *meta.Txn) error { return s.createNode(x, parent, name, &n) }); err != nil {
+	if err := s.update(ctx, func(x *meta.Txn) error { return s.createNode(x, parent, name, &n) }); err != nil {
 		return Attr{}, err
 	}
 	s.emit(ctx, Event{Kind: EventEntry, Parent: parent, Name: name, Ino: Ino(n.Ino)})
@@ -169,7 +169,7 @@ func (s *Store) Link(ctx context.Context, ino, newParent Ino, newName string) (A
 	}
 	var n meta.Inode
 	now := s.now()
-	err := s.db.Update(func(x *meta.Txn) (err error) {
+	err := s.update(ctx, func(x *meta.Txn) (err error) {
 		if n, err = inode(x, ino); err != nil {
 			return err
 		}
@@ -255,7 +255,7 @@ func (s *Store) remove(ctx context.Context, parent Ino, name string, dir bool) e
 	}
 	var child meta.Inode
 	now := s.now()
-	err := s.db.Update(func(x *meta.Txn) error {
+	err := s.update(ctx, func(x *meta.Txn) error {
 		p, err := dirInode(x, parent)
 		if err != nil {
 			return err

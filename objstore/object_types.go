@@ -36,7 +36,9 @@ type PutOptions struct {
 	Meta        map[string]string
 	Headers     map[string]string // see SystemHeaders
 	Tags        map[string]string
-	Checksums   map[string]string // verified by the door
+	// Checksums verified by the door. The store reads the map only after
+	// the body reached EOF, so a door may fill it while the body verifies.
+	Checksums map[string]string
 	// ContentMD5, when set, must match the MD5 of the body (ErrBadDigest).
 	ContentMD5 []byte
 	// IfNoneMatchStar refuses to overwrite an existing object (ErrPrecondition).

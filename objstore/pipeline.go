@@ -101,6 +101,7 @@ func (f *openFile) absorbLocked(ctx context.Context, min int) error {
 			}
 		}
 		f.view = overlay(f.view, []meta.Extent{r.extent()})
+		f.ra.drop()
 		f.staged = append(f.staged, r.id)
 		f.runs = f.runs[1:]
 	}

@@ -21,7 +21,7 @@ func (s *Store) Rename(ctx context.Context, oldParent Ino, oldName string, newPa
 	}
 	var replaced meta.Inode
 	now := s.now()
-	err := s.db.Update(func(x *meta.Txn) error {
+	err := s.update(ctx, func(x *meta.Txn) error {
 		replaced = meta.Inode{}
 		op, err := dirInode(x, oldParent)
 		if err != nil {

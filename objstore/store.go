@@ -64,10 +64,10 @@ type Store struct {
 	open   map[Ino]*openFile
 
 	// putSlots bounds background blob puts across all open files.
-	putSlots chan struct{}
-	etags    chan Ino
-	stop     chan struct{}
-	etagDone chan struct{}
+	putSlots   chan struct{}
+	etags      chan Ino
+	stop       chan struct{}
+	background sync.WaitGroup // goroutines Close waits for
 }
 
 // New builds a store on an open metadata database and blob layer, creating
@@ -78,13 +78,14 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 		log:  opts.Log.WithField("component", "objstore"),
 		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now},
 		putSlots: make(chan struct{}, 4),
-		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{}), etagDone: make(chan struct{})}
+		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{})}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}
 	if err := s.freeOrphans(context.Background()); err != nil {
 		return nil, err
 	}
+	s.background.Add(1)
 	go s.etagWorker()
 	s.collectOrphansInBackground()
 	return s, nil
@@ -171,3 +172,21 @@ func (s *Store) newBlobID() (uint64, error) {
 }
 
 func (s *Store) now() int64 { return s.opts.Now().UnixNano() }
+
+// update commits a metadata change. Changes the mount makes to the
+// namespace (create, rename, unlink, chmod...) need not wait for an fsync
+// of the metadata log, as on a local file system: they reach the disk with
+// the next durable commit (a close that wrote, an fsync, any S3 change) and
+// they survive a crash of the daemon regardless, since the log is written
+// before the call returns. Every other door's change is durable when the
+// call returns.
+func (s *Store) update(ctx context.Context, fn func(*meta.Txn) error) error {
+	if originOf(ctx) == OriginMount {
+		return s.db.UpdateNoSync(fn)
+	}
+	return s.db.Update(fn)
+}
+
+// Sync makes every change committed so far durable (fsync of a file or a
+// directory through the mount).
+func (s *Store) Sync(ctx context.Context) error { return s.db.Sync() }

@@ -460,3 +460,33 @@ func mustLookup(t *testing.T, s *Store, bucket string) Ino {
 	}
 	return a.Ino
 }
+
+// A body that ends early (a client hanging up) must not replace an object.
+func TestShortBodyCommitsNothing(t *testing.T) {
+	s := small(t)
+	s.CreateBucket(ctx, "bkt", Owner{})
+	s.PutObject(ctx, "bkt", "k", bytes.NewReader([]byte("old")), 3, PutOptions{})
+	cases := []struct {
+		name string
+		r    io.Reader
+		size int64
+	}{
+		{"declared longer", bytes.NewReader(bytes.Repeat([]byte("x"), 100)), 200},
+		{"declared shorter", bytes.NewReader(bytes.Repeat([]byte("x"), 100)), 50},
+		{"unexpected EOF", io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("y"), 30000)), errReader{io.ErrUnexpectedEOF}), -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := s.PutObject(ctx, "bkt", "k", c.r, c.size, PutOptions{}); err == nil {
+				t.Fatal("short body accepted")
+			}
+			if got := readAll(t, s, "bkt", "k"); string(got) != "old" {
+				t.Fatalf("object is now %d bytes", len(got))
+			}
+		})
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -78,7 +78,7 @@ func (s *Store) SetXattr(ctx context.Context, ino Ino, name string, value []byte
 		return fmt.Errorf("xattr %q is reserved: %w", name, ErrPermission)
 	}
 	now := s.now()
-	err := s.db.Update(func(x *meta.Txn) error {
+	err := s.update(ctx, func(x *meta.Txn) error {
 		n, err := inode(x, ino)
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (s *Store) SetXattr(ctx context.Context, ino Ino, name string, value []byte
 // RemoveXattr deletes one attribute (ErrNoAttr if absent).
 func (s *Store) RemoveXattr(ctx context.Context, ino Ino, name string) error {
 	now := s.now()
-	err := s.db.Update(func(x *meta.Txn) error {
+	err := s.update(ctx, func(x *meta.Txn) error {
 		n, err := inode(x, ino)
 		if err != nil {
 			return err

@@ -130,7 +130,7 @@ func (c *chunkedReader) Read(b []byte) (int, error) {
 		}
 	}
 	if err != nil {
-		if err == io.EOF {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			err = errIncompleteBody
 		}
 		return 0, c.p.fail(err)
@@ -250,7 +250,7 @@ func (c *chunkedReader) finish() error {
 	if err := verifyChecksums(c.sums); err != nil {
 		return err
 	}
-	c.p.sums = c.sums
+	c.p.verified(c.sums)
 	c.done = true
 	return nil
 }

@@ -45,14 +45,6 @@ func (s *Server) getObjectACL(req *request) (*response, error) {
 	return &response{xml: ownerOnlyACL(info.Owner)}, nil
 }
 
-// getObjectTagging reports an empty tag set: tags are not stored yet.
-func (s *Server) getObjectTagging(req *request) (*response, error) {
-	if _, err := s.store.HeadObject(req.ctx, req.bucket, req.key); err != nil {
-		return nil, readErr(err)
-	}
-	return &response{xml: xmlTagging{}}, nil
-}
-
 // putBucketACL and putObjectACL accept only what is already true: the
 // private canned ACL.
 func (s *Server) putBucketACL(req *request) (*response, error) {

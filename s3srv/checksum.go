@@ -34,6 +34,9 @@ var checksumAlgs = [...]checksumAlg{
 	{"SHA256", "x-amz-checksum-sha256", sha256.Size, sha256.New},
 }
 
+// key names the algorithm in objstore's Checksums maps: "crc32", "sha256"...
+func (a *checksumAlg) key() string { return a.header[len("x-amz-checksum-"):] }
+
 func checksumByHeader(name string) *checksumAlg {
 	for i := range checksumAlgs {
 		if checksumAlgs[i].header == name {

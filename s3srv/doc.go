@@ -52,6 +52,7 @@
 //     a client configured for another region would otherwise fail for no
 //     gain. The signing time (x-amz-date or Date) must be within MaxSkew
 //     (15 minutes) of Now: RequestTimeTooSkewed.
+//
 //   - x-amz-content-sha256 selects how the body is verified (payload.go):
 //     a hex SHA-256 (checked while streaming: XAmzContentSHA256Mismatch),
 //     UNSIGNED-PAYLOAD, or aws-chunked (auth_chunked.go) in the three
@@ -63,14 +64,32 @@
 //     against the decoded body (BadDigest) and echoed in the response.
 //     x-amz-decoded-content-length is the object size. SigV4A is refused
 //     with NotImplemented.
+//
 //   - Presigned SigV4 (auth_presign.go): X-Amz-Expires up to seven days;
 //     an expired URL gets AccessDenied "Request has expired".
+//
 //   - SigV2 header ("AWS key:signature") and presigned SigV2
 //     (AWSAccessKeyId, Expires, Signature), auth_sigv2.go, with AWS's
 //     string-to-sign and sub-resource list. Signers disagree on how a
 //     UTF-8 key, a bucket's trailing slash and a few newer sub-resources
 //     enter the resource; the variants are tried only after the documented
 //     form fails, so a correct request costs one HMAC.
+//
+//   - Browser uploads (PostObject, post_object.go, post_policy.go): a
+//     multipart/form-data POST to a bucket carries its own credentials,
+//     a base64 policy document signed with the key (SigV4 fields
+//     x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature, or
+//     SigV2 AWSAccessKeyId and signature). The policy must not have
+//     expired, each of its conditions (exact match, "eq", "starts-with",
+//     "content-length-range", {"bucket": ...}) must hold, and every form
+//     field but the signature, policy, file and x-ignore-* ones must be
+//     named by a condition; otherwise AccessDenied "Invalid according to
+//     Policy". Fields before the file are read whole (20 KiB at most);
+//     the file streams into the store, bounded by content-length-range
+//     (EntityTooLarge, EntityTooSmall) and checked against x-amz-checksum-*
+//     fields; fields after it are ignored. "${filename}" in the key is the
+//     file's name. The answer is a 303 to success_action_redirect, or the
+//     success_action_status 200, 201 (with a PostResponse document) or 204.
 //
 // Signatures are compared in constant time. Each body byte is hashed once
 // per algorithm the request asks for (SHA-256 for signing, a checksum if
@@ -81,7 +100,11 @@
 // and trailer signatures, checksums, decoded length); on failure the Read
 // that would complete the body returns the error instead. The store reads a
 // body to EOF before it commits, so a body that does not verify is never
-// committed and the previous object, if any, stays.
+// committed and the previous object, if any, stays. The checksums that
+// verified reach the store as PutOptions.Checksums, a map the body fills
+// before it ends (payload.stored): the store reads it only after the body,
+// so a checksum is stored exactly when it verified. Part checksums are
+// verified and echoed, not kept (the store has no place for them yet).
 //
 // # Operations
 //
@@ -90,18 +113,74 @@
 // DeleteBucket, HeadBucket, GetBucketLocation, GetBucketAcl, PutBucketAcl
 // (only "private"), GetBucketVersioning (never enabled), ListObjects,
 // ListObjectsV2, ListObjectVersions (one "null" version per key),
-// ListMultipartUploads, DeleteObjects; GET of logging, notification,
+// ListMultipartUploads, DeleteObjects, PostObject (browser uploads); GET
+// of logging, notification,
 // requestPayment and accelerate return empty configurations, and GET of
 // policy, cors, lifecycle, tagging, website, encryption, replication,
 // object-lock, ownershipControls and publicAccessBlock the "no such
 // configuration" error AWS gives for an unconfigured bucket. Object:
-// PutObject, GetObject (single Range, conditional headers, response-*
+// PutObject, GetObject (Range, conditional headers, response-*
 // overrides, partNumber=1), HeadObject, DeleteObject, CopyObject,
-// GetObjectAcl, PutObjectAcl (only "private"), GetObjectTagging (empty),
-// CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
-// AbortMultipartUpload, ListParts. Everything else is NotImplemented, as
-// are requests whose meaning cannot be honoured (server-side encryption,
-// object lock, x-amz-tagging, ACLs wider than private).
+// GetObjectAttributes, GetObjectAcl, PutObjectAcl (only "private"),
+// Get/Put/DeleteObjectTagging, CreateMultipartUpload, UploadPart,
+// UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
+// ListParts. Everything else is NotImplemented, as are requests whose
+// meaning cannot be honoured (server-side encryption, object lock, ACLs
+// wider than private).
+//
+// What an object keeps besides its bytes (all in the store, visible as
+// xattrs in the mount): Content-Type, x-amz-meta-* (2 KiB in all),
+// Cache-Control, Content-Disposition, Content-Encoding (without the
+// aws-chunked framing token), Content-Language, Expires,
+// x-amz-website-redirect-location, x-amz-storage-class (object_headers.go),
+// tags (object_tagging.go: at most 10, keys up to 128 and values up to 256
+// characters of AWS's tag alphabet, no "aws:" prefix; InvalidTag
+// otherwise), and the x-amz-checksum-* values that verified against the
+// body. Storage classes are AWS's names, accepted and reported; every
+// object is stored the same way, and STANDARD, the default, is not
+// recorded. Checksums are returned on GET and HEAD only with
+// x-amz-checksum-mode: ENABLED, and not for a range, which they do not
+// describe. A copy takes metadata and tags from its source unless the
+// directive is REPLACE; its storage class and redirect come from the
+// request, as in AWS.
+//
+// Conditions (object_conditions.go): GET and HEAD evaluate If-Match,
+// If-Unmodified-Since, If-None-Match and If-Modified-Since in RFC 7232's
+// order (412 before 304; an If-Match that holds overrides a failing
+// If-Unmodified-Since, an If-None-Match that fails overrides a holding
+// If-Modified-Since, as AWS documents); a copy's source and UploadPartCopy
+// take the same four as x-amz-copy-source-if-*, any failure being 412.
+// Writes take If-Match and "If-None-Match: *" on the object they replace:
+// PutObject passes them to the store, which decides atomically with the
+// commit; CopyObject and CompleteMultipartUpload check them just before
+// the store call (a write racing between the two is not seen).
+//
+// Range: one "bytes=" range in any of its forms (first-last, first-,
+// -suffix), clipped to the object; an unsatisfiable one is InvalidRange
+// (416); several ranges, other units and syntax errors are ignored, as
+// HTTP allows, and the whole object is sent. partNumber=1 is the whole
+// object (part boundaries are not kept after completion); other parts are
+// InvalidPartNumber, and partNumber with Range is InvalidRequest.
+// x-amz-copy-source-range needs both ends within the source, otherwise
+// InvalidArgument, as AWS answers.
+//
+// Objects have one version, "null": a versionId that is anything else
+// gets NoSuchVersion on every object operation.
+//
+// Listings: max-keys (max-uploads, max-parts) above 1000 is 1000, 0 gives
+// an empty, untruncated page, anything else that is not a non-negative
+// integer is InvalidArgument. encoding-type=url encodes keys, prefixes,
+// delimiters and markers of ListObjects v1/v2, ListObjectVersions and
+// ListMultipartUploads with AWS's UriEncode, "/" kept. ListMultipartUploads
+// folds uploads under a delimiter into common prefixes that count once
+// toward max-uploads and are never split across pages; a key-marker that
+// is a common prefix resumes after it, as for ListObjects.
+//
+// Limits: the request's header section is at most 8 KiB
+// (RequestHeaderSectionTooLarge), user metadata 2 KiB (MetadataTooLarge),
+// XML bodies a few MiB (MalformedXML beyond). A body shorter than its
+// Content-Length or aws-chunked framing is IncompleteBody, and nothing is
+// stored.
 //
 // Deleting a key that does not exist, cannot exist (not a path) or is a
 // directory that still holds keys succeeds, as DELETE does in S3.

@@ -111,6 +111,7 @@ var storeErrors = []struct {
 	{objstore.ErrPartOrder, errInvalidPartOrder},
 	{objstore.ErrEntityTooSmall, errEntityTooSmall},
 	{objstore.ErrBadDigest, errBadDigest},
+	{objstore.ErrIncompleteBody, errIncompleteBody},
 	{objstore.ErrPrecondition, errPreconditionFailed},
 	{objstore.ErrKeyDisabled, errInvalidAccessKeyID},
 	{objstore.ErrNotEmpty, errBucketNotEmpty},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Fuzz targets for the parsers that face the network. Seed corpora live in
@@ -72,6 +73,11 @@ func FuzzCompleteMultipartXML(f *testing.F) {
 		if len(parts) == 0 || len(parts) > maxPartNumber {
 			t.Fatalf("accepted %d parts", len(parts))
 		}
+		for i := 1; i < len(parts); i++ {
+			if parts[i].Number <= parts[i-1].Number {
+				t.Fatalf("accepted parts out of order: %+v", parts)
+			}
+		}
 		for _, p := range parts {
 			if p.Number < 1 || p.Number > maxPartNumber || strings.HasPrefix(p.ETag, `"`) && strings.HasSuffix(p.ETag, `"`) && len(p.ETag) > 1 {
 				t.Fatalf("bad part %+v", p)
@@ -94,6 +100,68 @@ func FuzzDeleteObjectsXML(f *testing.F) {
 		}
 		if len(d.Objects) == 0 || len(d.Objects) > maxDeleteObjects {
 			t.Fatalf("accepted %d objects", len(d.Objects))
+		}
+	})
+}
+
+func FuzzPostPolicy(f *testing.F) {
+	f.Add([]byte(`{"expiration": "2030-01-01T00:00:00.000Z", "conditions": [{"bucket": "b"}, ["starts-with", "$key", "user/"], ["content-length-range", 1, 10485760], {"success_action_status": "201"}]}`), "key", "user/x")
+	f.Add([]byte(`{"expiration": "2030-01-01T00:00:00Z", "conditions": [["eq", "$Content-Type", "image/png"], ["starts-with", "$Content-Type", "image/,video/"]]}`), "content-type", "image/png")
+	f.Add([]byte(`{"expiration": "2000-01-01T00:00:00.000Z", "conditions": []}`), "acl", "private")
+	f.Add([]byte(`{"expiration": 5, "conditions": [["content-length-range", "1", "x"]]}`), "", "")
+	f.Add([]byte(`[]`), "x-ignore-a", "b")
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, doc []byte, field, value string) {
+		p, err := parsePostPolicy(doc)
+		if err != nil {
+			if _, ok := err.(*apiError); !ok {
+				t.Fatalf("error %v is not an S3 error", err)
+			}
+			return
+		}
+		if p.hasLength && (p.minLength < 0 || p.maxLength < p.minLength) {
+			t.Fatalf("accepted length range %d-%d", p.minLength, p.maxLength)
+		}
+		fields := map[string]string{"key": "user/x"}
+		if field != "" {
+			fields[strings.ToLower(field)] = value
+		}
+		err = p.check(fields, "b", now)
+		if err != nil {
+			if _, ok := err.(*apiError); !ok {
+				t.Fatalf("error %v is not an S3 error", err)
+			}
+			return
+		}
+		if !now.Before(p.expiration) {
+			t.Fatalf("expired policy accepted")
+		}
+		for k := range fields {
+			covered := postExempt(k)
+			for _, c := range p.conditions {
+				covered = covered || c.field == k
+			}
+			if !covered {
+				t.Fatalf("field %q accepted without a condition", k)
+			}
+		}
+	})
+}
+
+func FuzzTaggingXML(f *testing.F) {
+	f.Add([]byte(`<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>project</Key><Value>x 1</Value></Tag></TagSet></Tagging>`))
+	f.Add([]byte(`<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>a</Key><Value>2</Value></Tag></TagSet></Tagging>`))
+	f.Add([]byte(`<Tagging><TagSet><Tag><Key>aws:x</Key><Value>&#x65E5;</Value></Tag></TagSet></Tagging>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tags, err := parseTaggingXML(body)
+		if err != nil {
+			if _, ok := err.(*apiError); !ok {
+				t.Fatalf("error %v is not an S3 error", err)
+			}
+			return
+		}
+		if err := checkTags(tags); err != nil {
+			t.Fatalf("accepted tags that fail the limits: %v", err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/xml"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,10 +60,44 @@ func runSteps(t *testing.T, e *testEnv, steps []step) {
 			if r.header.Get("X-Amz-Request-Id") == "" || r.header.Get("Server") == "" {
 				t.Errorf("missing x-amz-request-id or Server: %v", r.header)
 			}
+			checkErrorShape(t, s.call.method, r)
 			if s.checkAfter != nil {
 				s.checkAfter(t, e, r)
 			}
 		})
+	}
+}
+
+// checkErrorShape holds every error response to S3's form: an <Error>
+// document with Code, Message, Resource and RequestId (the request id of
+// the response), and no body at all for HEAD or 304.
+func checkErrorShape(t *testing.T, method string, r result) {
+	t.Helper()
+	if method == http.MethodHead || r.status == http.StatusNotModified {
+		if len(r.body) != 0 {
+			t.Errorf("%s %d carries a body: %q", method, r.status, r.body)
+		}
+		return
+	}
+	if r.status < 400 {
+		return
+	}
+	var doc struct {
+		XMLName   xml.Name
+		Code      string
+		Message   string
+		Resource  string
+		RequestID string `xml:"RequestId"`
+	}
+	if err := xml.Unmarshal(r.body, &doc); err != nil || doc.XMLName.Local != "Error" {
+		t.Errorf("error %d is not an <Error> document (%v): %q", r.status, err, r.body)
+		return
+	}
+	if doc.Code == "" || doc.Message == "" || doc.Resource == "" || doc.RequestID != r.header.Get("X-Amz-Request-Id") {
+		t.Errorf("incomplete error document: %+v", doc)
+	}
+	if r.header.Get("Content-Type") != "application/xml" {
+		t.Errorf("error Content-Type %q", r.header.Get("Content-Type"))
 	}
 }
 
@@ -134,7 +169,7 @@ func TestObjects(t *testing.T) {
 			status: 200, headers: map[string]string{"Content-Type": "application/json", "Content-Disposition": "attachment"}},
 		{name: "object acl", call: call{path: "/bkt/dir/obj.txt", query: "acl"}, status: 200, contains: []string{"FULL_CONTROL"}},
 		{name: "object tagging", call: call{path: "/bkt/dir/obj.txt", query: "tagging"}, status: 200, contains: []string{"<TagSet></TagSet>"}},
-		{name: "put tagging", call: call{method: "PUT", path: "/bkt/dir/obj.txt", query: "tagging", body: []byte("<Tagging/>")}, status: 501, code: "NotImplemented"},
+		{name: "put empty tagging", call: call{method: "PUT", path: "/bkt/dir/obj.txt", query: "tagging", body: []byte("<Tagging/>")}, status: 200},
 		{name: "get missing", call: call{path: "/bkt/none"}, status: 404, code: "NoSuchKey", contains: []string{"<Resource>/bkt/none</Resource>", "<RequestId>"}},
 		{name: "head missing", call: call{method: "HEAD", path: "/bkt/none"}, status: 404, emptyBody: true},
 		{name: "get through a file", call: call{path: "/bkt/dir/obj.txt/deeper"}, status: 404, code: "NoSuchKey"},

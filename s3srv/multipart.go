@@ -24,7 +24,8 @@ func (s *Server) createMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.ContentMD5 = nil // it describes this request's (empty) body
+	// Content-MD5 and checksums describe this request's (empty) body.
+	opts.ContentMD5, opts.Checksums = nil, nil
 	id, err := s.store.CreateMultipartUpload(req.ctx, req.bucket, req.key, opts)
 	if err != nil {
 		return nil, err
@@ -105,31 +106,46 @@ func (s *Server) uploadPartCopy(req *request) (*response, error) {
 }
 
 // parseCopyRange parses x-amz-copy-source-range: unlike Range, both ends
-// are required and the range must lie within the source.
+// are required and the range must lie within the source. AWS answers
+// InvalidArgument for both kinds of mistake.
 func parseCopyRange(v string, size int64) (start, length int64, err error) {
-	bad := errInvalidArgument.with("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	bad := errInvalidArgument.with("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
+		withField("ArgumentName", "x-amz-copy-source-range").withField("ArgumentValue", v)
 	spec, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
 		return 0, 0, bad
 	}
 	first, last, ok := strings.Cut(spec, "-")
-	if !ok {
+	if !ok || !allDigits(first) || !allDigits(last) {
 		return 0, 0, bad
 	}
 	a, err1 := strconv.ParseInt(first, 10, 64)
 	b, err2 := strconv.ParseInt(last, 10, 64)
-	if err1 != nil || err2 != nil || a < 0 || b < a {
+	if err1 != nil || err2 != nil || b < a {
 		return 0, 0, bad
 	}
 	if b >= size {
-		return 0, 0, errInvalidRange
+		return 0, 0, errInvalidArgument.with("Range specified is not valid for source object of size: %d", size)
 	}
 	return a, b - a + 1, nil
 }
 
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // parseCompleteMultipartUpload parses a <CompleteMultipartUpload>
-// document into the store's terms; ETags lose their quotes. Order is left
-// for the store to judge (InvalidPartOrder).
+// document into the store's terms; ETags lose their quotes. Parts out of
+// order are InvalidPartOrder before anything about the parts themselves is
+// looked at, as in AWS.
 func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) {
 	var doc xmlCompleteMultipartUpload
 	if err := xml.Unmarshal(body, &doc); err != nil {
@@ -149,6 +165,11 @@ func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) 
 		}
 		parts[i] = objstore.CompletePart{Number: n, ETag: strings.Trim(strings.TrimSpace(p.ETag), `"`)}
 	}
+	for i := 1; i < len(parts); i++ {
+		if parts[i].Number <= parts[i-1].Number {
+			return nil, errInvalidPartOrder
+		}
+	}
 	return parts, nil
 }
 
@@ -160,6 +181,9 @@ func (s *Server) completeMultipartUpload(req *request) (*response, error) {
 	}
 	parts, err := parseCompleteMultipartUpload(body)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkWriteConditions(req.ctx, req); err != nil {
 		return nil, err
 	}
 	info, err := s.store.CompleteMultipartUpload(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), parts)

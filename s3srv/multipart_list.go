@@ -57,9 +57,7 @@ func (s *Server) listParts(req *request) (*response, error) {
 	return &response{xml: doc}, nil
 }
 
-// listMultipartUploads is ListMultipartUploads (GET bucket?uploads). The
-// store pages by key and upload id; a delimiter folds the uploads of one
-// page into common prefixes here.
+// listMultipartUploads is ListMultipartUploads (GET bucket?uploads).
 func (s *Server) listMultipartUploads(req *request) (*response, error) {
 	q := req.query
 	p, err := parseListParams(q, "max-uploads")
@@ -67,9 +65,7 @@ func (s *Server) listMultipartUploads(req *request) (*response, error) {
 		return nil, err
 	}
 	keyMarker, idMarker := q.Get("key-marker"), q.Get("upload-id-marker")
-	res, err := s.store.ListMultipartUploads(req.ctx, req.bucket, objstore.UploadQuery{
-		Prefix: p.prefix, KeyMarker: keyMarker, UploadIDMarker: idMarker, Limit: p.maxKeys,
-	})
+	pg, err := s.pageUploads(req, p, keyMarker, idMarker)
 	if err != nil {
 		return nil, err
 	}
@@ -80,36 +76,110 @@ func (s *Server) listMultipartUploads(req *request) (*response, error) {
 		Prefix:         p.enc(p.prefix),
 		Delimiter:      p.enc(p.delimiter),
 		MaxUploads:     p.maxKeys,
-		IsTruncated:    res.Truncated,
+		IsTruncated:    pg.truncated,
+		CommonPrefixes: p.prefixes(pg.prefixes),
 	}
 	if p.urlEncode {
 		doc.EncodingType = "url"
 	}
-	if res.Truncated {
-		doc.NextKeyMarker = p.enc(res.NextKeyMarker)
-		doc.NextUploadIDMarker = res.NextUploadIDMarker
+	if pg.truncated {
+		doc.NextKeyMarker = p.enc(pg.nextKey)
+		doc.NextUploadIDMarker = pg.nextID
 	}
-	seen := map[string]bool{}
-	for _, u := range res.Uploads {
-		if p.delimiter != "" {
-			rest := strings.TrimPrefix(u.Key, p.prefix)
-			if i := strings.Index(rest, p.delimiter); i >= 0 {
-				cp := p.prefix + rest[:i+len(p.delimiter)]
-				if !seen[cp] {
-					seen[cp] = true
-					doc.CommonPrefixes = append(doc.CommonPrefixes, xmlPrefix{Prefix: p.enc(cp)})
-				}
-				continue
-			}
-		}
+	for _, u := range pg.uploads {
 		doc.Uploads = append(doc.Uploads, xmlUpload{
 			Key:          p.enc(u.Key),
 			UploadID:     u.UploadID,
 			Initiator:    ownerXML(u.Owner),
 			Owner:        ownerXML(u.Owner),
-			StorageClass: "STANDARD",
+			StorageClass: defaultStorageClass,
 			Initiated:    xmlTime(u.Initiated),
 		})
 	}
 	return &response{xml: doc}, nil
+}
+
+// uploadPage is one page of ListMultipartUploads after folding by the
+// delimiter.
+type uploadPage struct {
+	uploads         []objstore.Upload
+	prefixes        []string
+	truncated       bool
+	nextKey, nextID string
+}
+
+// pageUploads lists uploads after the markers. The store pages by (key,
+// upload id); with a delimiter, the uploads under one common prefix count
+// once, as the prefix, and the listing jumps past them, so that a prefix
+// is never split across pages and max-uploads counts entries as S3 does.
+// A key marker that is itself a common prefix resumes after that prefix.
+func (s *Server) pageUploads(req *request, p listParams, keyMarker, idMarker string) (uploadPage, error) {
+	var pg uploadPage
+	max := p.maxKeys
+	if max == 0 {
+		return pg, nil
+	}
+	commonPrefix := func(key string) string {
+		if p.delimiter == "" || !strings.HasPrefix(key, p.prefix) {
+			return ""
+		}
+		rest := key[len(p.prefix):]
+		if i := strings.Index(rest, p.delimiter); i >= 0 {
+			return p.prefix + rest[:i+len(p.delimiter)]
+		}
+		return ""
+	}
+	km, im := keyMarker, idMarker
+	if im == "" && km != "" && commonPrefix(km) == km {
+		if km, im = pastPrefix(km); km == "" {
+			return pg, nil
+		}
+	}
+	n := 0
+	for {
+		res, err := s.store.ListMultipartUploads(req.ctx, req.bucket, objstore.UploadQuery{
+			Prefix: p.prefix, KeyMarker: km, UploadIDMarker: im, Limit: max - n + 1,
+		})
+		if err != nil {
+			return pg, err
+		}
+		jumped := false
+		for _, u := range res.Uploads {
+			if n == max {
+				pg.truncated = true
+				return pg, nil
+			}
+			n++
+			if cp := commonPrefix(u.Key); cp != "" {
+				pg.prefixes = append(pg.prefixes, cp)
+				pg.nextKey, pg.nextID = cp, ""
+				if km, im = pastPrefix(cp); km == "" {
+					return pg, nil
+				}
+				jumped = true
+				break
+			}
+			pg.uploads = append(pg.uploads, u)
+			pg.nextKey, pg.nextID = u.Key, u.UploadID
+			km, im = u.Key, u.UploadID
+		}
+		if !jumped && !res.Truncated {
+			return pg, nil
+		}
+	}
+}
+
+// pastPrefix returns markers that resume a listing after every key that
+// starts with prefix: the smallest string above all of them, with an
+// upload id marker below every id so that a key equal to it is included.
+// An empty key means nothing can follow.
+func pastPrefix(prefix string) (key, id string) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), "\x00"
+		}
+	}
+	return "", ""
 }

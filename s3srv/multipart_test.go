@@ -38,7 +38,8 @@ func TestMultipartUpload(t *testing.T) {
 	e.do(call{method: "PUT", path: "/bkt"})
 	e.do(call{method: "PUT", path: "/bkt/source", body: []byte("0123456789abcdefghij")})
 	p1, p2, p3 := bytes.Repeat([]byte("1"), 16), bytes.Repeat([]byte("2"), 16), []byte("tail")
-	id := e.createUpload(t, "/bkt/big", map[string]string{"Content-Type": "application/x-big", "x-amz-meta-kind": "multi"})
+	id := e.createUpload(t, "/bkt/big", map[string]string{"Content-Type": "application/x-big", "x-amz-meta-kind": "multi",
+		"x-amz-tagging": "stage=raw", "Cache-Control": "no-cache", "x-amz-storage-class": "STANDARD_IA", "x-amz-checksum-algorithm": "CRC32"})
 	q := func(n int) string { return fmt.Sprintf("partNumber=%d&uploadId=%s", n, id) }
 	e1, e2, e3 := `"`+md5Hex(p1)+`"`, `"`+md5Hex(p2)+`"`, `"`+md5Hex(p3)+`"`
 	all := append(append(append([]byte{}, p1...), p2...), p3...)
@@ -79,8 +80,18 @@ func TestMultipartUpload(t *testing.T) {
 		{name: "complete", call: call{method: "POST", path: "/bkt/big", query: "uploadId=" + id, body: completeDoc(e1, e2, e3)}, status: 200,
 			contains: []string{"<CompleteMultipartUploadResult", "<Bucket>bkt</Bucket>", "<Key>big</Key>", "<ETag>" + xmlEscape(wantETag) + "</ETag>"}},
 		{name: "read back", call: call{path: "/bkt/big"}, status: 200, body: string(all),
-			headers: map[string]string{"ETag": wantETag, "Content-Type": "application/x-big", "X-Amz-Meta-Kind": "multi"}},
+			headers: map[string]string{"ETag": wantETag, "Content-Type": "application/x-big", "X-Amz-Meta-Kind": "multi",
+				"X-Amz-Tagging-Count": "1", "Cache-Control": "no-cache", "X-Amz-Storage-Class": "STANDARD_IA"}},
+		{name: "parts count", call: call{path: "/bkt/big", query: "attributes", header: map[string]string{"x-amz-object-attributes": "ObjectParts"}},
+			status: 200, contains: []string{"<ObjectParts><PartsCount>3</PartsCount>"}},
 		{name: "upload gone", call: call{path: "/bkt/big", query: "uploadId=" + id}, status: 404, code: "NoSuchUpload"},
+	})
+
+	t.Run("create refuses bad tags", func(t *testing.T) {
+		r := e.do(call{method: "POST", path: "/bkt/tagged", query: "uploads", header: map[string]string{"x-amz-tagging": strings.Repeat("k", 129) + "=v"}})
+		if r.status != 400 || r.code() != "InvalidTag" {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
 	})
 
 	t.Run("abort", func(t *testing.T) {

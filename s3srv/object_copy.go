@@ -37,31 +37,75 @@ func parseCopySource(v string) (copySource, error) {
 	return copySource{bucket: bucket, key: key}, nil
 }
 
-// checkCopySourceConditions evaluates x-amz-copy-source-if-* against the
-// source; every failed condition is PreconditionFailed for a copy.
-func checkCopySourceConditions(h http.Header, info objstore.ObjectInfo) error {
-	cond := http.Header{}
-	for _, n := range []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
-		if v := h.Get("X-Amz-Copy-Source-" + n); v != "" {
-			cond.Set(n, v)
+// copyOptions reads the metadata and tagging directives of a copy. With
+// COPY (the default) metadata and tags come from the source; with REPLACE
+// from this request.
+func copyOptions(req *request) (objstore.CopyOptions, error) {
+	h := req.r.Header
+	opts := objstore.CopyOptions{Owner: req.owner()}
+	var err error
+	switch d := strings.ToUpper(h.Get("X-Amz-Metadata-Directive")); d {
+	case "", "COPY":
+	case "REPLACE":
+		opts.ReplaceMeta = true
+		opts.ContentType = h.Get("Content-Type")
+		if opts.Meta, err = userMetadata(h); err != nil {
+			return opts, err
 		}
+		if opts.Headers, err = storedHeaders(h); err != nil {
+			return opts, err
+		}
+	default:
+		return opts, errInvalidArgument.with("Unknown metadata directive %q.", d)
 	}
-	if len(cond) == 0 {
-		return nil
+	switch d := strings.ToUpper(h.Get("X-Amz-Tagging-Directive")); d {
+	case "", "COPY":
+	case "REPLACE":
+		opts.ReplaceTags = true
+		if opts.Tags, err = parseTaggingHeader(h.Get("X-Amz-Tagging")); err != nil {
+			return opts, err
+		}
+	default:
+		return opts, errInvalidArgument.with("Unknown tagging directive %q.", d)
 	}
-	if checkConditions(cond, info.ETag, info.LastModified) != 0 {
-		return errPreconditionFailed
-	}
-	return nil
+	return opts, nil
 }
 
-func hasCopySourceConditions(h http.Header) bool {
-	for k := range h {
-		if strings.HasPrefix(strings.ToLower(k), "x-amz-copy-source-if-") {
-			return true
+// perCopyHeaders are never taken from a copy's source: the storage class
+// and the website redirect of the new object are what the copy request
+// says (STANDARD and none by default), as in AWS.
+var perCopyHeaders = []string{"x-amz-storage-class", "x-amz-website-redirect-location"}
+
+// copiedHeaders returns the headers a COPY-directive copy gives the new
+// object: the source's, with perCopyHeaders from the request.
+func copiedHeaders(source map[string]string, h http.Header) (map[string]string, error) {
+	req, err := storedHeaders(h)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, v := range source {
+		out[k] = v
+	}
+	for _, k := range perCopyHeaders {
+		delete(out, k)
+		if v := req[k]; v != "" {
+			out[k] = v
 		}
 	}
-	return false
+	return out, nil
+}
+
+func sameHeaders(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // copyObject is CopyObject: the store copies without the data passing
@@ -72,17 +116,9 @@ func (s *Server) copyObject(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := objstore.CopyOptions{Owner: req.owner()}
-	switch d := strings.ToUpper(h.Get("X-Amz-Metadata-Directive")); d {
-	case "", "COPY":
-	case "REPLACE":
-		opts.ReplaceMeta = true
-		opts.ContentType = h.Get("Content-Type")
-		if opts.Meta, err = userMetadata(h); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, errInvalidArgument.with("Unknown metadata directive %q.", d)
+	opts, err := copyOptions(req)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkUnsupportedPutHeaders(h); err != nil {
 		return nil, err
@@ -90,10 +126,11 @@ func (s *Server) copyObject(req *request) (*response, error) {
 	if err := checkCannedACL(req); err != nil {
 		return nil, err
 	}
-	if src.bucket == req.bucket && src.key == req.key && !opts.ReplaceMeta {
+	changesClass := h.Get("X-Amz-Storage-Class") != "" || h.Get("X-Amz-Website-Redirect-Location") != ""
+	if src.bucket == req.bucket && src.key == req.key && !opts.ReplaceMeta && !changesClass {
 		return nil, errInvalidRequest.with("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-	if hasCopySourceConditions(h) {
+	if hasCopySourceConditions(h) || !opts.ReplaceMeta {
 		info, err := s.store.HeadObject(req.ctx, src.bucket, src.key)
 		if err != nil {
 			return nil, readErr(err)
@@ -101,6 +138,19 @@ func (s *Server) copyObject(req *request) (*response, error) {
 		if err := checkCopySourceConditions(h, info); err != nil {
 			return nil, err
 		}
+		if !opts.ReplaceMeta {
+			headers, err := copiedHeaders(info.Headers, h)
+			if err != nil {
+				return nil, err
+			}
+			if !sameHeaders(headers, info.Headers) {
+				opts.ReplaceMeta = true
+				opts.ContentType, opts.Meta, opts.Headers = info.ContentType, info.Meta, headers
+			}
+		}
+	}
+	if err := s.checkWriteConditions(req.ctx, req); err != nil {
+		return nil, err
 	}
 	info, err := s.store.CopyObject(req.ctx, src.bucket, src.key, req.bucket, req.key, opts)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/shallot-storage/shallot/objstore"
 )
@@ -60,10 +59,17 @@ func (s *Server) headObject(req *request) (*response, error) {
 // HEAD and returns the response headers and the byte range to send.
 func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *response, start, length int64, err error) {
 	h := req.r.Header
-	if pn := req.query.Get("partNumber"); pn != "" {
+	if req.query.Has("partNumber") {
+		n, err := partNumber(req.query)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if h.Get("Range") != "" {
+			return nil, 0, 0, errInvalidRequest.with("Cannot specify both Range header and partNumber query parameter.")
+		}
 		// Parts are not remembered after completion: the whole object
-		// is part 1.
-		if n, perr := strconv.Atoi(pn); perr != nil || n != 1 {
+		// is part 1 (and no x-amz-mp-parts-count says otherwise).
+		if n != 1 {
 			return nil, 0, 0, errInvalidPartNumber
 		}
 	}
@@ -95,7 +101,38 @@ func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *r
 			resp.set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(a+n-1, 10)+"/"+strconv.FormatInt(info.Size, 10))
 		}
 	}
+	// A checksum describes the whole object: a client would check a
+	// range against it and fail, so ranges go without, as in AWS.
+	if strings.EqualFold(h.Get("X-Amz-Checksum-Mode"), "ENABLED") && resp.status != http.StatusPartialContent {
+		setChecksums(resp, info.Checksums)
+	}
 	return resp, start, length, nil
+}
+
+// setChecksums writes stored checksums as x-amz-checksum-* headers with
+// their x-amz-checksum-type.
+func setChecksums(resp *response, sums map[string]string) {
+	typ := ""
+	for i := range checksumAlgs {
+		a := &checksumAlgs[i]
+		v := sums[a.key()]
+		if v == "" {
+			continue
+		}
+		setRaw(resp, a.header, v)
+		typ = checksumType(v)
+	}
+	if typ != "" {
+		setRaw(resp, "x-amz-checksum-type", typ)
+	}
+}
+
+// checksumType: a checksum of checksums carries the part count ("...-3").
+func checksumType(v string) string {
+	if strings.Contains(v, "-") {
+		return "COMPOSITE"
+	}
+	return "FULL_OBJECT"
 }
 
 // parseRange parses a single "bytes=" range against an object of size
@@ -143,41 +180,4 @@ func parseRange(v string, size int64) (start, length int64, ok bool, err *apiErr
 		return 0, 0, false, errInvalidRange
 	}
 	return a, b - a + 1, true, nil
-}
-
-// checkConditions evaluates If-Match, If-Unmodified-Since, If-None-Match
-// and If-Modified-Since in RFC 7232's order; it returns 0, 412 or 304.
-func checkConditions(h http.Header, etag string, modified time.Time) int {
-	modified = modified.Truncate(time.Second)
-	if im := h.Get("If-Match"); im != "" {
-		if !etagMatches(im, etag) {
-			return http.StatusPreconditionFailed
-		}
-	} else if v := h.Get("If-Unmodified-Since"); v != "" {
-		if t, err := parseHTTPDate(v); err == nil && modified.After(t) {
-			return http.StatusPreconditionFailed
-		}
-	}
-	if inm := h.Get("If-None-Match"); inm != "" {
-		if etagMatches(inm, etag) {
-			return http.StatusNotModified
-		}
-	} else if v := h.Get("If-Modified-Since"); v != "" {
-		if t, err := parseHTTPDate(v); err == nil && !modified.After(t) {
-			return http.StatusNotModified
-		}
-	}
-	return 0
-}
-
-// etagMatches reports whether a list of entity tags (or "*") names etag.
-func etagMatches(list, etag string) bool {
-	for _, t := range strings.Split(list, ",") {
-		t = strings.TrimSpace(t)
-		t = strings.TrimPrefix(t, "W/")
-		if t == "*" || strings.Trim(t, `"`) == etag {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package s3srv
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"net/http"
@@ -55,17 +56,20 @@ func putOptions(req *request) (objstore.PutOptions, error) {
 		return opts, err
 	}
 	opts.Meta = meta
+	if opts.Headers, err = storedHeaders(h); err != nil {
+		return opts, err
+	}
+	if opts.Tags, err = parseTaggingHeader(h.Get("X-Amz-Tagging")); err != nil {
+		return opts, err
+	}
 	if opts.ContentMD5, err = contentMD5(h); err != nil {
 		return opts, err
 	}
-	if inm := h.Get("If-None-Match"); inm != "" {
-		if strings.TrimSpace(inm) != "*" {
-			return opts, errNotImplemented.with("If-None-Match on PUT supports only \"*\".")
-		}
-		opts.IfNoneMatchStar = true
+	if req.body != nil {
+		opts.Checksums = req.body.stored
 	}
-	if im := h.Get("If-Match"); im != "" {
-		opts.IfMatch = strings.Trim(strings.TrimSpace(im), `"`)
+	if opts.IfMatch, opts.IfNoneMatchStar, err = writeConditions(h); err != nil {
+		return opts, err
 	}
 	return opts, nil
 }
@@ -77,11 +81,9 @@ func checkUnsupportedPutHeaders(h http.Header) error {
 		"X-Amz-Server-Side-Encryption",
 		"X-Amz-Server-Side-Encryption-Customer-Algorithm",
 		"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id",
-		"X-Amz-Tagging",
 		"X-Amz-Object-Lock-Mode",
 		"X-Amz-Object-Lock-Retain-Until-Date",
 		"X-Amz-Object-Lock-Legal-Hold",
-		"X-Amz-Website-Redirect-Location",
 	} {
 		if h.Get(name) != "" {
 			return errNotImplemented.with("The header %s is not supported.", strings.ToLower(name))
@@ -127,6 +129,18 @@ func contentMD5(h http.Header) ([]byte, error) {
 	return b, nil
 }
 
+// checkBodyMD5 verifies a Content-MD5 (want, may be nil) against a body
+// read whole.
+func checkBodyMD5(body, want []byte) error {
+	if want == nil {
+		return nil
+	}
+	if got := md5.Sum(body); !bytes.Equal(got[:], want) {
+		return errBadDigest
+	}
+	return nil
+}
+
 // setObjectHeaders writes the headers that describe an object.
 func setObjectHeaders(resp *response, info objstore.ObjectInfo) {
 	if info.ETag != "" {
@@ -147,4 +161,6 @@ func setObjectHeaders(resp *response, info objstore.ObjectInfo) {
 		// take the metadata name from the header as it is written.
 		resp.header["x-amz-meta-"+k] = []string{v}
 	}
+	setStoredHeaders(resp, info)
+	setTagCount(resp, info)
 }

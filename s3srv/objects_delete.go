@@ -1,10 +1,6 @@
 package s3srv
 
-import (
-	"bytes"
-	"crypto/md5"
-	"encoding/xml"
-)
+import "encoding/xml"
 
 // maxDeleteObjects is AWS's limit of keys per DeleteObjects request.
 const maxDeleteObjects = 1000
@@ -36,10 +32,8 @@ func (s *Server) deleteObjects(req *request) (*response, error) {
 	if err != nil {
 		return nil, req.bodyErr(malformedIfTooLarge(err))
 	}
-	if want != nil {
-		if got := md5.Sum(body); !bytes.Equal(got[:], want) {
-			return nil, errBadDigest
-		}
+	if err := checkBodyMD5(body, want); err != nil {
+		return nil, err
 	}
 	d, err := parseDeleteObjects(body)
 	if err != nil {

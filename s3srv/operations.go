@@ -63,10 +63,13 @@ func (s *Server) bucketOperation(req *request, m, sub string) operation {
 	case http.MethodGet:
 		switch sub {
 		case "":
-			if req.query.Get("list-type") == "2" {
+			switch req.query.Get("list-type") {
+			case "2":
 				return operation{"ListObjectsV2", s.listObjectsV2}
+			case "", "1":
+				return operation{"ListObjects", s.listObjectsV1}
 			}
-			return operation{"ListObjects", s.listObjectsV1}
+			return fixedError("ListObjects", errInvalidArgument.with("Invalid List Type specified in Request"))
 		case "location":
 			return operation{"GetBucketLocation", s.getBucketLocation}
 		case "acl":
@@ -121,6 +124,8 @@ func (s *Server) objectOperation(req *request, m, sub string) operation {
 			return operation{"GetObjectAcl", s.getObjectACL}
 		case "tagging":
 			return operation{"GetObjectTagging", s.getObjectTagging}
+		case "attributes":
+			return operation{"GetObjectAttributes", s.getObjectAttributes}
 		}
 	case http.MethodHead:
 		return operation{"HeadObject", s.headObject}
@@ -132,6 +137,8 @@ func (s *Server) objectOperation(req *request, m, sub string) operation {
 			return operation{"UploadPart", s.uploadPart}
 		case sub == "acl":
 			return operation{"PutObjectAcl", s.putObjectACL}
+		case sub == "tagging":
+			return operation{"PutObjectTagging", s.putObjectTagging}
 		case sub == "" && copySource:
 			return operation{"CopyObject", s.copyObject}
 		case sub == "":
@@ -143,6 +150,8 @@ func (s *Server) objectOperation(req *request, m, sub string) operation {
 			return operation{"DeleteObject", s.deleteObject}
 		case "uploadId":
 			return operation{"AbortMultipartUpload", s.abortMultipartUpload}
+		case "tagging":
+			return operation{"DeleteObjectTagging", s.deleteObjectTagging}
 		}
 	case http.MethodPost:
 		switch sub {

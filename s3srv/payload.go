@@ -38,6 +38,12 @@ type payload struct {
 	// sums are the checksums the client sent and this server verified;
 	// they are echoed in the response headers.
 	sums []*checksum
+	// stored is filled with the verified checksums (lower-case algorithm
+	// -> base64) by the Read that completes the body, before the store
+	// sees its end; nil when the client sent none. It is passed to the
+	// store as PutOptions.Checksums, which the store reads only after the
+	// body, so a checksum is stored exactly when it verified.
+	stored map[string]string
 }
 
 func (p *payload) Read(b []byte) (int, error) { return p.r.Read(b) }
@@ -56,6 +62,16 @@ func (q *request) bodyErr(err error) error {
 		return q.body.failed
 	}
 	return err
+}
+
+// verified records the checksums that matched the body.
+func (p *payload) verified(sums []*checksum) {
+	p.sums = sums
+	for _, c := range sums {
+		if p.stored != nil {
+			p.stored[c.alg.key()] = c.got
+		}
+	}
 }
 
 // setChecksumHeaders echoes the verified checksums in a response.
@@ -78,12 +94,11 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 	if err != nil {
 		return err
 	}
+	if len(headerSums) > 0 || r.Header.Get("X-Amz-Trailer") != "" {
+		p.stored = make(map[string]string)
+	}
 	switch {
 	case mode == unsignedPayload:
-		if len(headerSums) == 0 {
-			p.r = r.Body
-			return nil
-		}
 		p.r = newVerifyingReader(p, r.Body, r.ContentLength, nil, headerSums)
 		return nil
 	case mode == streamingSigned, mode == streamingSignedTrailer, mode == streamingUnsignedTrailer:
@@ -114,11 +129,7 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 		return errNotImplemented.with("Signature Version 4A is not supported.")
 	case mode == "":
 		// SigV2 and requests without a body hash: nothing to verify but
-		// the checksums the client declared.
-		if len(headerSums) == 0 {
-			p.r = r.Body
-			return nil
-		}
+		// the length and the checksums the client declared.
 		p.r = newVerifyingReader(p, r.Body, r.ContentLength, nil, headerSums)
 		return nil
 	}
@@ -130,9 +141,12 @@ func (s *Server) setupPayload(req *request, mode string, chain *chunkSigner) err
 	return nil
 }
 
-// verifyingReader checks a plain body against a SHA-256 (the signed
-// x-amz-content-sha256) and the x-amz-checksum-* headers, hashing each byte
-// once per algorithm as it streams.
+// verifyingReader checks a plain body against its Content-Length, a
+// SHA-256 (the signed x-amz-content-sha256) and the x-amz-checksum-*
+// headers, hashing each byte once per algorithm as it streams. Every body
+// goes through one, even with nothing to hash: net/http reports a client
+// that sent less than its Content-Length as io.ErrUnexpectedEOF, which a
+// reader of the body could take for a clean end; here it is IncompleteBody.
 type verifyingReader struct {
 	p         *payload
 	r         io.Reader
@@ -178,6 +192,9 @@ func (v *verifyingReader) Read(b []byte) (int, error) {
 		}
 	}
 	atEnd := v.remaining == 0 || (v.remaining < 0 && err == io.EOF)
+	if err == io.ErrUnexpectedEOF {
+		return 0, v.p.fail(errIncompleteBody)
+	}
 	if err != nil && err != io.EOF {
 		return 0, v.p.fail(err)
 	}
@@ -204,7 +221,7 @@ func (v *verifyingReader) finish() error {
 	if err := verifyChecksums(v.sums); err != nil {
 		return err
 	}
-	v.p.sums = v.sums
+	v.p.verified(v.sums)
 	return nil
 }
 

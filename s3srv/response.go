@@ -83,6 +83,22 @@ func (s *Server) writeResponse(w http.ResponseWriter, req *request, resp *respon
 		s.writeError(w, req, err)
 		return
 	}
+	head := req.r.Method == http.MethodHead
+	// Read the first buffer of a body before the status line goes out, so
+	// an object that cannot be read (more shards lost than parity covers)
+	// is an S3 error, not a connection cut after "200 OK".
+	var buf *[]byte
+	var first []byte
+	if resp.body != nil && !head && resp.bodyLen > 0 {
+		buf = s.copyBufs.Get().(*[]byte)
+		defer s.copyBufs.Put(buf)
+		n, rerr := io.ReadFull(resp.body, (*buf)[:min(int64(len(*buf)), resp.bodyLen)])
+		if rerr != nil {
+			s.writeError(w, req, rerr)
+			return
+		}
+		first = (*buf)[:n]
+	}
 	h := w.Header()
 	for k, v := range resp.header {
 		h[k] = v
@@ -91,7 +107,6 @@ func (s *Server) writeResponse(w http.ResponseWriter, req *request, resp *respon
 	if status == 0 {
 		status = http.StatusOK
 	}
-	head := req.r.Method == http.MethodHead
 	switch {
 	case resp.xml != nil:
 		body, merr := marshalXML(resp.xml)
@@ -108,14 +123,16 @@ func (s *Server) writeResponse(w http.ResponseWriter, req *request, resp *respon
 	case resp.body != nil:
 		h.Set("Content-Length", strconv.FormatInt(resp.bodyLen, 10))
 		w.WriteHeader(status)
-		if head {
+		if head || resp.bodyLen == 0 {
 			return
 		}
-		buf := s.copyBufs.Get().(*[]byte)
+		if _, werr := w.Write(first); werr != nil {
+			return // the client went away
+		}
 		// writerOnly hides http's ReaderFrom, which would copy in 32 KiB
 		// reads: each store read costs a blob read, so read big.
 		n, cerr := io.CopyBuffer(writerOnly{w}, resp.body, *buf)
-		s.copyBufs.Put(buf)
+		n += int64(len(first))
 		if cerr != nil && n < resp.bodyLen {
 			// The status line is gone; all we can do is cut the
 			// connection short so the client sees a truncated body

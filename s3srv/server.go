@@ -167,6 +167,13 @@ func hexUint(v uint64) string {
 // survive exactly, then authenticates and dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := s.newRequestID()
+	// Go sends "100 Continue" only when a handler reads the body; for an
+	// empty body it never does, and botocore then takes the final status
+	// line for the interim one and stalls the next request on the
+	// connection. Say it explicitly.
+	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		w.WriteHeader(http.StatusContinue)
+	}
 	h := w.Header()
 	h.Set("Server", s.opts.ServerName)
 	h.Set("x-amz-request-id", id)
@@ -189,6 +196,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		path:   rawPath,
 	}
 	req.routePath = routePath
+	if headerSectionSize(r.Header) > maxHeaderSection {
+		s.writeError(w, req, errHeaderTooLarge)
+		return
+	}
 	handle, ps, _ := s.router.Lookup(r.Method, routePath)
 	if handle == nil {
 		s.writeError(w, req, errMethodNotAllowed)
@@ -226,12 +237,23 @@ func (s *Server) serve(req *request, ps httprouter.Params) (*response, error) {
 	if req.query, err = url.ParseQuery(req.r.URL.RawQuery); err != nil {
 		return nil, errInvalidURI
 	}
+	if isPostObject(req) {
+		// A browser upload authenticates with its form's signed policy.
+		return s.postObject(req)
+	}
 	if err := s.authenticate(req); err != nil {
 		return nil, err
 	}
 	// The store checks POSIX permissions for this identity, as the mount
 	// does for the same uid.
 	req.ctx = objstore.WithCaller(req.ctx, req.access.Owner)
+	// Objects have one version, "null": any other is absent, whatever
+	// the operation.
+	if req.level == levelObject {
+		if err := errNoSuchVersionIfSet(req.query.Get("versionId")); err != nil {
+			return nil, err
+		}
+	}
 	op := s.operation(req)
 	if req.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		req.log = req.log.WithFields(logrus.Fields{"op": op.name, "bucket": req.bucket, "key": req.key})
@@ -248,6 +270,22 @@ func (s *Server) serve(req *request, ps httprouter.Params) (*response, error) {
 }
 
 var errInvalidURI = newAPIError("InvalidURI", http.StatusBadRequest, "Couldn't parse the specified URI.")
+
+// maxHeaderSection is AWS's limit on a request's headers (names and
+// values); the http.Server's own, larger limit answers in plain text.
+const maxHeaderSection = 8 << 10
+
+var errHeaderTooLarge = newAPIError("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
+
+func headerSectionSize(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	return n
+}
 
 // virtualHostBucket returns the bucket named by a virtual-hosted style
 // Host header, or "" for path style.

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -42,6 +43,8 @@ type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
 	now   time.Time
+	// client does not follow redirects: a test sees the 303 itself.
+	client *http.Client
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -59,7 +62,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	e := &testEnv{t: t, store: store, now: time.Now().UTC().Truncate(time.Second)}
+	e := &testEnv{t: t, store: store, now: time.Now().UTC().Truncate(time.Second), client: &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
 	e.srv = New(store, Options{Domain: testDomain, Log: logrus.NewEntry(log), Now: func() time.Time { return e.now }})
 	e.ts = httptest.NewServer(e.srv)
 	t.Cleanup(e.ts.Close)
@@ -165,7 +170,7 @@ func (e *testEnv) do(c call) result {
 		presignV2(req, c)
 	case "none":
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -203,16 +208,27 @@ func clientCanonicalQuery(raw string, skip string) string {
 	if raw == "" {
 		return ""
 	}
-	var pairs []string
+	type kv struct{ k, v string }
+	var pairs []kv
 	for _, p := range strings.Split(raw, "&") {
 		k, v, _ := strings.Cut(p, "=")
 		if k == skip {
 			continue
 		}
-		pairs = append(pairs, k+"="+v)
+		pairs = append(pairs, kv{k, v})
 	}
-	sort.Strings(pairs)
-	return strings.Join(pairs, "&")
+	// Sorted by name, then value: "select" before "select-type".
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].k != pairs[j].k {
+			return pairs[i].k < pairs[j].k
+		}
+		return pairs[i].v < pairs[j].v
+	})
+	out := make([]string, len(pairs))
+	for i, p := range pairs {
+		out[i] = p.k + "=" + p.v
+	}
+	return strings.Join(out, "&")
 }
 
 func clientCanonical(req *http.Request, path, query string, signed []string, payloadHash string) string {
@@ -301,8 +317,17 @@ func v2StringToSign(req *http.Request, date, resource string) string {
 		date + "\n" + strings.Join(amz, "") + resource
 }
 
+// v2Resource is the CanonicalizedResource: the path in path style (a
+// virtual-hosted bucket first), then the sub-resources.
 func v2Resource(req *http.Request) string {
 	res := req.URL.EscapedPath()
+	host := req.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if b, ok := strings.CutSuffix(strings.ToLower(host), "."+testDomain); ok {
+		res = "/" + b + res
+	}
 	if req.URL.RawQuery != "" {
 		var subs []string
 		for _, p := range strings.Split(req.URL.RawQuery, "&") {

@@ -287,8 +287,3 @@ type xmlRequestPaymentConfiguration struct {
 type xmlAccelerateConfiguration struct {
 	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ AccelerateConfiguration"`
 }
-
-type xmlTagging struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Tagging"`
-	TagSet  struct{} `xml:"TagSet"`
-}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -207,21 +208,61 @@ func checkLayout(db *meta.DB, ec string, ndisks int) error {
 	})
 }
 
-// prepareMountPoint creates the mount point and clears a stale mount left
-// by a daemon that was killed (its directory answers ENOTCONN).
+// prepareMountPoint creates the mount point and clears FUSE mounts of it
+// left by a daemon that was killed. A stale mount may still answer stat
+// for a moment after its daemon died, so /proc/self/mountinfo decides,
+// not stat; mounting over it would stack a second mount on the first.
 func prepareMountPoint(dir string, log *logrus.Entry) error {
-	_, err := os.Stat(dir)
-	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ECONNABORTED) {
-		log.WithField("mount", dir).Warn("clearing stale mount of an earlier run")
-		if uerr := syscall.Unmount(dir, syscall.MNT_DETACH); uerr != nil {
-			return fmt.Errorf("clear stale mount %s: %w", dir, uerr)
+	for i := 0; i < 8; i++ {
+		stale, err := fuseMountedAt(dir)
+		if err != nil || !stale {
+			break
 		}
-		_, err = os.Stat(dir)
+		log.WithField("mount", dir).Warn("clearing the mount of an earlier run")
+		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+			return fmt.Errorf("clear stale mount %s: %w", dir, err)
+		}
 	}
+	_, err := os.Stat(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return os.MkdirAll(dir, 0o755)
 	}
 	return err
+}
+
+// fuseMountedAt reports whether a FUSE file system is mounted at dir.
+func fuseMountedAt(dir string) (bool, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		sep := slices.Index(fields, "-")
+		if len(fields) < 5 || sep < 0 || sep+1 >= len(fields) {
+			continue
+		}
+		if unescapeMountPath(fields[4]) == dir && strings.HasPrefix(fields[sep+1], "fuse") {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// unescapeMountPath undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMountPath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+3 < len(p) {
+			if v, err := strconv.ParseUint(p[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
 
 func (d *daemon) stop() error {

@@ -14,7 +14,7 @@ import (
 // same rate and the store is full when its smallest disk is: usable bytes
 // are k times the smallest disk's (a sum scaled by k/(k+m) would promise
 // space on big disks that no blob can use). Disks that fail Stat are left
-// out, as Put skips them; with fewer than min(k+1, k+m) disks answering
+// out, as Put skips them; with fewer than k disks answering
 // nothing can be written and free is 0.
 func (s *Store) Capacity(ctx context.Context) (total, free uint64, err error) {
 	us := make([]disk.Usage, len(s.disks))
@@ -41,7 +41,7 @@ func (s *Store) Capacity(ctx context.Context) (total, free uint64, err error) {
 	if answered == 0 {
 		return 0, 0, fmt.Errorf("blob: capacity: %w", errors.Join(errs...))
 	}
-	if answered < min(s.k+1, s.k+s.m) {
+	if answered < s.k {
 		minFree = 0
 	}
 	return minTotal * uint64(s.k), minFree * uint64(s.k), nil

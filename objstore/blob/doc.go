@@ -19,10 +19,11 @@
 // Durability rule of Put: every shard is written in parallel and fsynced
 // before Put returns. Put fails (and removes the shards it wrote) when any
 // disk reports ErrNoSpace or the context ends; a disk failing with any
-// other error is treated as dead and skipped, provided at least
-// min(k+1, k+m) shards were written, so writes go on with one disk lost
-// while every new blob still survives the loss of one more disk. A blob
-// written that way is degraded until Repair rewrites its missing shard.
+// other error is treated as dead and skipped, provided at least k shards
+// were written: writes go on with up to m disks lost, as the durability
+// contract asks, but a blob written with fewer than k+m shards survives
+// only that many more losses until heal (Repair) rewrites its missing
+// shards; each such write is logged.
 //
 // Errors: ErrUnreadable (data lost beyond what parity covers; the store
 // maps it to EIO), errors matching fs.ErrNotExist when no shard of the

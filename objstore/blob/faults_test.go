@@ -33,7 +33,8 @@ func TestPutWithFaults(t *testing.T) {
 		{"healthy", nil, nil, 6},
 		{"oneDead", map[int]disk.Faults{2: {Dead: true}}, nil, 5},
 		{"oneDeadParity", map[int]disk.Faults{5: {Dead: true}}, nil, 5},
-		{"twoDead", map[int]disk.Faults{0: {Dead: true}, 4: {Dead: true}}, syscall.EIO, 0},
+		{"twoDead", map[int]disk.Faults{0: {Dead: true}, 4: {Dead: true}}, nil, 4},
+		{"threeDead", map[int]disk.Faults{0: {Dead: true}, 3: {Dead: true}, 4: {Dead: true}}, syscall.EIO, 0},
 		{"oneFull", map[int]disk.Faults{3: {NoSpace: true}}, disk.ErrNoSpace, 0},
 		{"oneFullOneDead", map[int]disk.Faults{1: {NoSpace: true}, 2: {Dead: true}}, disk.ErrNoSpace, 0},
 	} {

@@ -45,7 +45,7 @@ func (s *Store) Put(ctx context.Context, id ID, data []byte) error {
 			fatal = true
 		}
 	}
-	need := min(s.k+1, s.k+s.m)
+	need := s.k
 	if !fatal && written >= need {
 		for i, err := range errs {
 			if err != nil {
