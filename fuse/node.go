@@ -61,10 +61,11 @@ func fillAttr(out *gofuse.Attr, a objstore.Attr) {
 	out.Ctime, out.Ctimensec = unixTime(a.Ctime)
 }
 
-// unixTime splits t for the kernel; a zero or pre-1970 time becomes the
-// epoch rather than wrapping around to the far future.
+// unixTime splits t for the kernel, which reads the seconds as signed: a
+// time before 1970 (tar archives carry them) passes as its two's
+// complement. The zero time, "never set", becomes the epoch.
 func unixTime(t time.Time) (sec uint64, nsec uint32) {
-	if t.IsZero() || t.Unix() < 0 {
+	if t.IsZero() {
 		return 0, 0
 	}
 	return uint64(t.Unix()), uint32(t.Nanosecond())

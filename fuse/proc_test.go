@@ -77,7 +77,8 @@ func helperCmd(t *testing.T, m *testMount, c cred, ops ...string) *exec.Cmd {
 		}
 	}
 	cmd := exec.Command(os.Args[0], ops...)
-	cmd.Env = append(os.Environ(), helperEnv+"="+c.env())
+	// The race detector waits a second at exit unless told not to.
+	cmd.Env = append(os.Environ(), helperEnv+"="+c.env(), "GORACE=atexit_sleep_ms=0")
 	cmd.Stderr = os.Stderr
 	return cmd
 }
