@@ -2,6 +2,7 @@ package fuse
 
 import (
 	"context"
+	"sync"
 	"syscall"
 	"time"
 
@@ -17,17 +18,24 @@ import (
 type node struct {
 	fusefs.Inode
 	srv *Server
+
+	// keepMu guards keep, a handle that holds the file's storage while
+	// the kernel may still open it by this node although its last name
+	// is gone (see keepChild).
+	keepMu sync.Mutex
+	keep   *objstore.Handle
 }
 
 var (
 	_ fusefs.InodeEmbedder = (*node)(nil)
 
-	_ fusefs.NodeGetattrer  = (*node)(nil)
-	_ fusefs.NodeSetattrer  = (*node)(nil)
-	_ fusefs.NodeLookuper   = (*node)(nil)
-	_ fusefs.NodeReadlinker = (*node)(nil)
-	_ fusefs.NodeStatfser   = (*node)(nil)
-	_ fusefs.NodeFsyncer    = (*node)(nil)
+	_ fusefs.NodeGetattrer   = (*node)(nil)
+	_ fusefs.NodeSetattrer   = (*node)(nil)
+	_ fusefs.NodeLookuper    = (*node)(nil)
+	_ fusefs.NodeReadlinker  = (*node)(nil)
+	_ fusefs.NodeStatfser    = (*node)(nil)
+	_ fusefs.NodeFsyncer     = (*node)(nil)
+	_ fusefs.NodeOnForgetter = (*node)(nil)
 )
 
 func (n *node) ino() objstore.Ino { return objstore.Ino(n.StableAttr().Ino) }

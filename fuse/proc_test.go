@@ -344,6 +344,21 @@ func (h *helper) run(verb string, a []string) (string, error) {
 			return "", err
 		}
 		return fmt.Sprintf("%d %d %d %d", lk.Type, lk.Start, lk.Len, lk.Pid), nil
+	case "mmapwrite": // path off data [msync]: through a shared mapping
+		return "", mmapDo(a[0], num(a[1]), len(a[2]), true, func(b []byte) error {
+			copy(b, a[2])
+			if len(a) > 3 && a[3] == "msync" {
+				return unix.Msync(b, unix.MS_SYNC)
+			}
+			return nil
+		})
+	case "mmapread": // path off len
+		var out string
+		err := mmapDo(a[0], num(a[1]), int(num(a[2])), false, func(b []byte) error {
+			out = string(b)
+			return nil
+		})
+		return out, err
 	case "pid":
 		return strconv.Itoa(os.Getpid()), nil
 	case "sleep":
@@ -355,4 +370,27 @@ func (h *helper) run(verb string, a []string) (string, error) {
 		return "released", nil
 	}
 	return "", fmt.Errorf("unknown verb %q", verb)
+}
+
+// mmapDo maps [off, off+n) of path shared (off page-aligned) and runs fn
+// on the mapping, then unmaps and closes.
+func mmapDo(path string, off int64, n int, write bool, fn func([]byte) error) error {
+	flags, prot := unix.O_RDONLY, unix.PROT_READ
+	if write {
+		flags, prot = unix.O_RDWR, unix.PROT_READ|unix.PROT_WRITE
+	}
+	fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	b, err := unix.Mmap(fd, off, n, prot, unix.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	if err := fn(b); err != nil {
+		unix.Munmap(b)
+		return err
+	}
+	return unix.Munmap(b)
 }
