@@ -38,3 +38,26 @@ func TestSparseBlocksWhileOpen(t *testing.T) {
 		t.Errorf("while open: st_blocks says %d bytes stored, want about %d", b, sparseStored)
 	}
 }
+
+// TestDiskFullSpaceReturns: after a write fails with ENOSPC, removing the
+// file must give its space back. The blobs a file wrote in the background
+// ("staged") are named by no record until its commit; when the commit
+// fails and the last handle closes, objstore forgets them, and they stay
+// on the disks until the next start's orphan collection.
+func TestDiskFullSpaceReturns(t *testing.T) {
+	m, keep, free0 := fillDisks(t)
+	if err := os.Remove(m.path("big")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for free := statfsFree(t, m.dir); free < free0-(1<<20); free = statfsFree(t, m.dir) {
+		if time.Now().After(deadline) {
+			t.Fatalf("statfs free %d after removing the big file, %d before it", free, free0)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	chunk := bytes.Repeat([]byte("A"), 1<<20)
+	mustWrite(t, m.path("after"), chunk)
+	mustRead(t, m.path("after"), chunk)
+	mustRead(t, m.path("keep"), keep)
+}
