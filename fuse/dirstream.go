@@ -61,6 +61,9 @@ func (d *dirStream) fill() {
 		d.err = d.srv.errno("readdir", err, permDenied)
 		return
 	}
+	if d.off == 0 && d.after == "" {
+		d.srv.accessed(ctx, d.dir)
+	}
 	d.page, d.i = page, 0
 	if len(page) < dirPageSize {
 		d.done = true

@@ -30,8 +30,9 @@ var errnoTable = []struct {
 	{objstore.ErrNotSupported, syscall.ENOTSUP},
 	{objstore.ErrIO, syscall.EIO},
 	{objstore.ErrNoAttr, syscall.ENODATA},
-	// An interrupted request must answer EINTR (see go-fuse fs/api.go,
-	// "Interrupts"); the store sees the kernel's cancel through ctx.
+	// The door does not pass the kernel's interrupts on to the store
+	// (see Server.ctx), but should a cancelled context reach an answer,
+	// EINTR is what go-fuse requires for it (fs/api.go, "Interrupts").
 	{context.Canceled, syscall.EINTR},
 	{context.DeadlineExceeded, syscall.ETIMEDOUT},
 }

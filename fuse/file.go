@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"syscall"
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
@@ -30,6 +31,9 @@ func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 type fileHandle struct {
 	srv *Server
 	h   *objstore.Handle
+	// read is set at the first read through this open, which records
+	// the access (see Server.accessed).
+	read atomic.Bool
 }
 
 var (
@@ -44,6 +48,9 @@ func (f *fileHandle) Read(ctx context.Context, dest []byte, off int64) (gofuse.R
 	nr, err := f.h.ReadAt(f.srv.ctx(ctx), dest, off)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, f.srv.errno("read", err, permDenied)
+	}
+	if !f.read.Swap(true) {
+		f.srv.accessed(ctx, f.h.Ino())
 	}
 	return gofuse.ReadResultData(dest[:nr]), 0
 }

@@ -181,8 +181,16 @@ func (s *Server) Dir() string { return s.dir }
 
 // ctx tags a request's context so the store reports the change as the
 // mount's own, which the invalidation skips: the kernel already knows.
+//
+// It also drops the request's cancellation. The kernel interrupts a
+// request whenever the calling thread gets any signal, and Go programs get
+// SIGURG (goroutine preemption) all the time: honouring that would make
+// ftruncate, write or rename fail with EINTR at random, which no local
+// file system does and few programs retry, and could leave an operation
+// half done. A fatal signal still ends the caller's wait in the kernel;
+// the store call then completes and its answer is dropped.
 func (s *Server) ctx(ctx context.Context) context.Context {
-	return objstore.WithOrigin(ctx, objstore.OriginMount)
+	return objstore.WithOrigin(context.WithoutCancel(ctx), objstore.OriginMount)
 }
 
 // errno translates a store error for the kernel, logging the ones outside

@@ -31,7 +31,13 @@ type testMount struct {
 func mountTesting(t *testing.T, opts Options) *testMount {
 	t.Helper()
 	requireFUSE(t)
-	store := objstore.NewTesting(t)
+	return mountStore(t, objstore.NewTesting(t), opts)
+}
+
+// mountStore is mountTesting on a store of the caller's making.
+func mountStore(t *testing.T, store *objstore.Store, opts Options) *testMount {
+	t.Helper()
+	requireFUSE(t)
 	dir := t.TempDir()
 	if opts.Log == nil {
 		l := logrus.New()

@@ -2,6 +2,7 @@ package fuse
 
 import (
 	"context"
+	"sync"
 	"syscall"
 	"time"
 
@@ -17,17 +18,24 @@ import (
 type node struct {
 	fusefs.Inode
 	srv *Server
+
+	// keepMu guards keep, a handle that holds the file's storage while
+	// the kernel may still open it by this node although its last name
+	// is gone (see keepChild).
+	keepMu sync.Mutex
+	keep   *objstore.Handle
 }
 
 var (
 	_ fusefs.InodeEmbedder = (*node)(nil)
 
-	_ fusefs.NodeGetattrer  = (*node)(nil)
-	_ fusefs.NodeSetattrer  = (*node)(nil)
-	_ fusefs.NodeLookuper   = (*node)(nil)
-	_ fusefs.NodeReadlinker = (*node)(nil)
-	_ fusefs.NodeStatfser   = (*node)(nil)
-	_ fusefs.NodeFsyncer    = (*node)(nil)
+	_ fusefs.NodeGetattrer   = (*node)(nil)
+	_ fusefs.NodeSetattrer   = (*node)(nil)
+	_ fusefs.NodeLookuper    = (*node)(nil)
+	_ fusefs.NodeReadlinker  = (*node)(nil)
+	_ fusefs.NodeStatfser    = (*node)(nil)
+	_ fusefs.NodeFsyncer     = (*node)(nil)
+	_ fusefs.NodeOnForgetter = (*node)(nil)
 )
 
 func (n *node) ino() objstore.Ino { return objstore.Ino(n.StableAttr().Ino) }
@@ -61,10 +69,11 @@ func fillAttr(out *gofuse.Attr, a objstore.Attr) {
 	out.Ctime, out.Ctimensec = unixTime(a.Ctime)
 }
 
-// unixTime splits t for the kernel; a zero or pre-1970 time becomes the
-// epoch rather than wrapping around to the far future.
+// unixTime splits t for the kernel, which reads the seconds as signed: a
+// time before 1970 (tar archives carry them) passes as its two's
+// complement. The zero time, "never set", becomes the epoch.
 func unixTime(t time.Time) (sec uint64, nsec uint32) {
-	if t.IsZero() || t.Unix() < 0 {
+	if t.IsZero() {
 		return 0, 0
 	}
 	return uint64(t.Unix()), uint32(t.Nanosecond())
