@@ -3,6 +3,8 @@ package meta
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -68,4 +70,26 @@ func (x *Txn) scan(prefix, from []byte, keysOnly bool, fn func(k, v []byte) (boo
 
 func isLockError(err error) bool {
 	return strings.Contains(err.Error(), "directory lock")
+}
+
+// liveTables lists the table ids badger's MANIFEST in dir names (none when
+// there is no MANIFEST yet).
+func liveTables(dir string) (map[uint64]bool, error) {
+	f, err := os.Open(filepath.Join(dir, badger.ManifestFilename))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir))
+	if err != nil {
+		return nil, err
+	}
+	live := make(map[uint64]bool, len(m.Tables))
+	for id := range m.Tables {
+		live[id] = true
+	}
+	return live, nil
 }

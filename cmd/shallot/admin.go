@@ -77,7 +77,7 @@ type adminServer struct {
 	path string
 }
 
-func startAdmin(path string, keys *objstore.Keys, log *logrus.Entry) (*adminServer, error) {
+func startAdmin(path string, keys *objstore.Keys, maint *objstore.Maintenance, log *logrus.Entry) (*adminServer, error) {
 	// A socket left by a killed daemon refuses connections: replace it.
 	if c, err := net.Dial("unix", path); err == nil {
 		c.Close()
@@ -107,6 +107,7 @@ func startAdmin(path string, keys *objstore.Keys, log *logrus.Entry) (*adminServ
 		json.NewEncoder(w).Encode(resp)
 	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	registerMaintenance(mux, maint)
 	a := &adminServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, path: path}
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

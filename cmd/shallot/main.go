@@ -2,6 +2,9 @@
 //
 //	shallot serve [flags]            run the daemon (FUSE mount + S3)
 //	shallot key SUBCOMMAND [flags]   manage S3 access keys
+//	shallot fsck [--repair]          check (and repair) a stopped daemon's data
+//	shallot status                   disks, degraded blobs, scrub and heal
+//	shallot heal | scrub             run a heal or scrub pass in the daemon now
 //	shallot version
 package main
 
@@ -24,6 +27,14 @@ func main() {
 		err = runServe(os.Args[2:])
 	case "key":
 		err = runKey(os.Args[2:])
+	case "fsck":
+		err = runFsck(os.Args[2:])
+	case "status":
+		err = runStatus(os.Args[2:])
+	case "heal":
+		err = runHeal(os.Args[2:])
+	case "scrub":
+		err = runScrub(os.Args[2:])
 	case "version", "--version":
 		fmt.Println("shallot", version)
 	case "help", "-h", "--help":
@@ -44,6 +55,10 @@ func usage() {
   shallot serve --data DIR --mount DIR --s3-addr HOST:PORT [--disks DIR,DIR,...] [--ec K+M]
   shallot key create --uid N --gid N [--access-key K --secret-key S] [--data DIR]
   shallot key list|disable|enable|reset [ACCESS_KEY] [--data DIR]
+  shallot fsck [--data DIR] [--repair] [--check-data full|headers|none]
+  shallot status [--data DIR] [--json]
+  shallot heal [--data DIR]
+  shallot scrub [--data DIR] [--no-wait]
   shallot version
 Run "shallot serve -h" or "shallot key -h" for the flags.
 `)

@@ -29,6 +29,7 @@ import (
 type serveConfig struct {
 	data, mount, s3Addr, disks, ec, domain, region, logLevel, debugAddr string
 	noMount                                                             bool
+	maint                                                               maintConfig
 }
 
 func parseServe(args []string) (serveConfig, error) {
@@ -44,6 +45,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.noMount, "no-mount", false, "serve S3 only, without the FUSE mount")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "listen address for /healthz and Go's pprof (e.g. 127.0.0.1:6060); off when empty")
+	addMaintFlags(fs, &c.maint)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -75,6 +77,7 @@ type daemon struct {
 	mount *fuse.Server
 	s3    *http.Server
 	admin *adminServer
+	maint *objstore.Maintenance
 }
 
 func runServe(args []string) error {
@@ -126,7 +129,15 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 			d.stop()
 		}
 	}()
-	d.db, err = meta.Open(meta.Options{Dir: filepath.Join(c.data, "meta"), Log: log})
+	metaDir := filepath.Join(c.data, "meta")
+	mo, err := c.maint.options(metaDir, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBeforeOpen(metaDir); err != nil {
+		return nil, err
+	}
+	d.db, err = meta.Open(meta.Options{Dir: metaDir, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +154,9 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAfterOpen(metaDir, d.db, blobs); err != nil {
+		return nil, err
+	}
 	d.store, err = objstore.New(d.db, blobs, objstore.Options{Log: log})
 	if err != nil {
 		return nil, err
@@ -151,7 +165,10 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("root key: %w", err)
 	}
-	if d.admin, err = startAdmin(filepath.Join(c.data, adminSocketName), d.store.Keys(), log); err != nil {
+	if d.maint, err = objstore.StartMaintenance(d.store, mo); err != nil {
+		return nil, err
+	}
+	if d.admin, err = startAdmin(filepath.Join(c.data, adminSocketName), d.store.Keys(), d.maint, log); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.s3Addr)
@@ -293,6 +310,9 @@ func (d *daemon) stop() error {
 	}
 	if d.admin != nil {
 		d.admin.Close()
+	}
+	if d.maint != nil {
+		d.maint.Stop()
 	}
 	if d.store != nil {
 		d.store.Close()
