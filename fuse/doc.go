@@ -47,6 +47,29 @@
 //     others come and go. "." and ".." are not listed.
 //   - Extended attributes are passed through; a missing one is ENODATA, a
 //     buffer too small is ERANGE with the size needed.
+//   - fallocate(2): allocation (which extends the size unless
+//     FALLOC_FL_KEEP_SIZE; nothing is reserved, but an allocation larger
+//     than the free space fails with ENOSPC), punch hole and zero range,
+//     both of which free what the range stored. Collapse and insert are
+//     EOPNOTSUPP. copy_file_range(2) between files of the mount copies
+//     inside the daemon.
+//   - Times follow POSIX per call (tests/posix_times_test.go lists them),
+//     with nanoseconds, and times before 1970. Access times follow the
+//     relatime rule: the first read of an open file, or the first page of
+//     a listing, records the access if the access time is not after the
+//     last change or is a day old (objstore.Store.TouchAtime).
+//   - A file whose last name the mount removes or replaces stays readable
+//     through any node the kernel still holds, not only through open
+//     descriptors: a reader racing a rename over the file it opens gets
+//     the old file, never ENOENT (keep.go).
+//   - Locks: flock(2), fcntl(2) record locks and OFD locks are kept by
+//     the kernel (the mount does not ask for FUSE lock requests), so they
+//     hold between all processes using the mount on this machine, exactly
+//     as on a local file system. They are not seen by S3 or NFS clients,
+//     nor by another machine's mount.
+//   - The kernel's interrupts (any signal to the caller, including Go's
+//     preemption signal) do not cancel store calls: an operation either
+//     completes or fails on its merits, never with a spurious EINTR.
 //
 // # Kernel caches and timeouts
 //

@@ -4,6 +4,7 @@ package fuse
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
@@ -60,4 +61,26 @@ func TestDiskFullSpaceReturns(t *testing.T) {
 	mustWrite(t, m.path("after"), chunk)
 	mustRead(t, m.path("after"), chunk)
 	mustRead(t, m.path("keep"), keep)
+}
+
+// TestStatfsInodes: statfs's inode counts must count inodes: creating
+// files uses that many. objstore.StatFS reports a fixed 2^32 inodes and
+// scales the free ones by free bytes, so `df -i` shows a use unrelated to
+// the number of files.
+func TestStatfsInodes(t *testing.T) {
+	m := mountTesting(t, Options{})
+	used := func() uint64 {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(m.dir, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Files - st.Ffree
+	}
+	before := used()
+	for i := 0; i < 100; i++ {
+		mustWrite(t, m.path(fmt.Sprintf("f%d", i)), nil)
+	}
+	if got := used() - before; got != 100 {
+		t.Errorf("100 new files use %d inodes", got)
+	}
 }
