@@ -5,7 +5,6 @@ import (
 	"testing"
 )
 
-
 // TestPOSIXStatfsSharedDisk: with the default layout every shard
 // directory lies on one file system, so writing n bytes of data takes
 // n*(k+m)/k of its space: the mount must report about its free space times
