@@ -23,26 +23,40 @@ import (
 
 // keepChild holds the storage of the regular file this directory's name
 // points to, if the kernel knows it, before the mount removes or replaces
-// that name. A failure only loses the protection, never the operation.
-func (n *node) keepChild(ctx context.Context, name string) {
+// that name. The caller calls undo if the removal failed, so that a file
+// that keeps its name is not held. A failure to hold only loses the
+// protection, never the operation.
+func (n *node) keepChild(ctx context.Context, name string) (undo func()) {
+	nothing := func() {}
 	child := n.GetChild(name)
 	if child == nil || child.StableAttr().Mode&objstore.ModeType != objstore.ModeRegular {
-		return
+		return nothing
 	}
 	cn, ok := child.Operations().(*node)
 	if !ok {
-		return
+		return nothing
 	}
 	cn.keepMu.Lock()
 	defer cn.keepMu.Unlock()
 	if cn.keep != nil {
-		return
+		return nothing
 	}
 	h, err := n.srv.store.Open(n.srv.ctx(ctx), cn.ino(), false)
 	if err != nil {
-		return
+		return nothing
 	}
 	cn.keep = h
+	return func() {
+		cn.keepMu.Lock()
+		held := cn.keep == h
+		if held {
+			cn.keep = nil
+		}
+		cn.keepMu.Unlock()
+		if held {
+			h.Release(n.srv.ctx(context.Background()))
+		}
+	}
 }
 
 // OnForget runs when the kernel drops its last reference to the node:
