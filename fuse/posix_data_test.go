@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -433,4 +434,64 @@ func TestFileTooLarge(t *testing.T) {
 		t.Fatalf("size %d after refused growth", st.Size)
 	}
 	mustRead(t, p, []byte("keep"))
+}
+
+// TestSeekHoles: SEEK_DATA and SEEK_HOLE find the data of a sparse file,
+// so that cp --sparse and tar --sparse copy it as sparse.
+func TestSeekHoles(t *testing.T) {
+	m := mountTesting(t, Options{})
+	p := m.path("sparse")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data := bytes.Repeat([]byte("d"), 1<<20)
+	for _, off := range []int64{8 << 20, 32 << 20} {
+		if _, err := f.WriteAt(data, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Truncate(64 << 20); err != nil {
+		t.Fatal(err)
+	}
+	fd := int(f.Fd())
+	for _, tc := range []struct {
+		name   string
+		off    int64
+		whence int
+		want   int64
+		errno  syscall.Errno
+	}{
+		{"data from 0", 0, unix.SEEK_DATA, 8 << 20, 0},
+		{"hole from 0", 0, unix.SEEK_HOLE, 0, 0},
+		{"hole from data", 8 << 20, unix.SEEK_HOLE, 9 << 20, 0},
+		{"data from the middle hole", 9 << 20, unix.SEEK_DATA, 32 << 20, 0},
+		{"hole in the tail", 33 << 20, unix.SEEK_HOLE, 33 << 20, 0},
+		{"no data in the tail", 33 << 20, unix.SEEK_DATA, 0, syscall.ENXIO},
+		{"past the end", 64 << 20, unix.SEEK_HOLE, 0, syscall.ENXIO},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := unix.Seek(fd, tc.off, tc.whence)
+			if tc.errno != 0 {
+				wantErrno(t, tc.name, err, tc.errno)
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("lseek(%d, %d) = %d, %v; want %d", tc.off, tc.whence, got, err, tc.want)
+			}
+		})
+	}
+	// cp --sparse=always makes a sparse copy.
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "copy")
+	if out, err := exec.Command("cp", "--sparse=always", p, cp).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(cp, &st); err != nil || st.Size != 64<<20 || st.Blocks*512 > 4<<20 {
+		t.Errorf("sparse copy: size %d, %d bytes stored, %v", st.Size, st.Blocks*512, err)
+	}
 }
