@@ -104,17 +104,8 @@ func (x *Txn) PutInode(n *Inode) error { return x.set(key(pfxInode, n.Ino), n.en
 // xattrs. The caller frees the blobs the extents named (after commit).
 func (x *Txn) DeleteInode(ino uint64) error {
 	for _, p := range [][]byte{key(pfxExtent, ino), key(pfxXattr, ino)} {
-		var keys [][]byte
-		if err := x.scan(p, nil, true, func(k, _ []byte) (bool, error) {
-			keys = append(keys, k)
-			return true, nil
-		}); err != nil {
+		if err := x.delPrefix(p); err != nil {
 			return err
-		}
-		for _, k := range keys {
-			if err := x.del(k); err != nil {
-				return err
-			}
 		}
 	}
 	if err := x.del(key(pfxContent, ino)); err != nil {

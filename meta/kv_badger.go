@@ -68,6 +68,23 @@ func (x *Txn) scan(prefix, from []byte, keysOnly bool, fn func(k, v []byte) (boo
 	return nil
 }
 
+// delPrefix deletes every key with the prefix.
+func (x *Txn) delPrefix(prefix []byte) error {
+	var keys [][]byte
+	if err := x.scan(prefix, nil, true, func(k, _ []byte) (bool, error) {
+		keys = append(keys, k)
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := x.del(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func isLockError(err error) bool {
 	return strings.Contains(err.Error(), "directory lock")
 }

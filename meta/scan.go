@@ -221,20 +221,7 @@ func (x *Txn) StillNamed(r BlobRef) (bool, error) {
 // DeletePartsOf removes every part record of an upload without decoding
 // them (some may not decode).
 func (x *Txn) DeletePartsOf(uploadID string) error {
-	prefix := append(append([]byte{pfxPart}, uploadID...), 0)
-	var keys [][]byte
-	if err := x.scan(prefix, nil, true, func(k, _ []byte) (bool, error) {
-		keys = append(keys, k)
-		return true, nil
-	}); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if err := x.del(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return x.delPrefix(append(append([]byte{pfxPart}, uploadID...), 0))
 }
 
 // DirentAt reads the entry stored under sortName in parent.

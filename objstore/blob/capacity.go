@@ -10,12 +10,16 @@ import (
 )
 
 // Capacity reports the blob bytes the disks can hold in total and still
-// take. Since shard i of every blob goes to disk i, all disks fill at the
-// same rate and the store is full when its smallest disk is: usable bytes
-// are k times the smallest disk's (a sum scaled by k/(k+m) would promise
-// space on big disks that no blob can use). Disks that fail Stat are left
-// out, as Put skips them; with fewer than k disks answering
-// nothing can be written and free is 0.
+// take. Every blob puts one shard (a k-th of its bytes) on each disk, so a
+// file system holding n of the disks gives up n bytes for every k bytes
+// of blobs: the store is full when the first file system is, and usable
+// space is the least over file systems of space * k / n. With one disk
+// per file system that is k times the smallest disk (a sum scaled by
+// k/(k+m) would promise space on big disks no blob can use); with all of
+// them on one file system (the default layout under --data) it is that
+// file system's space * k/(k+m). Disks that fail Stat are left out, as
+// Put skips them; with fewer than k disks answering nothing can be
+// written and free is 0.
 func (s *Store) Capacity(ctx context.Context) (total, free uint64, err error) {
 	us := make([]disk.Usage, len(s.disks))
 	errs := make([]error, len(s.disks))
@@ -24,25 +28,44 @@ func (s *Store) Capacity(ctx context.Context) (total, free uint64, err error) {
 		wg.Go(func() { us[i], errs[i] = d.Stat(ctx) })
 	}
 	wg.Wait()
+	type fsUse struct {
+		u disk.Usage
+		n uint64
+	}
+	byFS := map[uint64]*fsUse{}
 	answered := 0
-	var minTotal, minFree uint64
 	for i, u := range us {
 		if errs[i] != nil {
 			continue
 		}
-		if answered == 0 || u.Total < minTotal {
-			minTotal = u.Total
-		}
-		if answered == 0 || u.Free < minFree {
-			minFree = u.Free
-		}
 		answered++
+		id := u.Device
+		if id == 0 {
+			id = ^uint64(i) // a disk of its own
+		}
+		if f, ok := byFS[id]; ok {
+			f.n++
+			f.u.Total, f.u.Free = min(f.u.Total, u.Total), min(f.u.Free, u.Free)
+		} else {
+			byFS[id] = &fsUse{u: u, n: 1}
+		}
 	}
 	if answered == 0 {
 		return 0, 0, fmt.Errorf("blob: capacity: %w", errors.Join(errs...))
 	}
-	if answered < s.k {
-		minFree = 0
+	first := true
+	for _, f := range byFS {
+		t, fr := f.u.Total*uint64(s.k)/f.n, f.u.Free*uint64(s.k)/f.n
+		if first || t < total {
+			total = t
+		}
+		if first || fr < free {
+			free = fr
+		}
+		first = false
 	}
-	return minTotal * uint64(s.k), minFree * uint64(s.k), nil
+	if answered < s.k {
+		free = 0
+	}
+	return total, free, nil
 }

@@ -261,7 +261,12 @@ func (d *Dir) Stat(ctx context.Context) (Usage, error) {
 		return Usage{}, d.wrap("statfs", err)
 	}
 	bs := uint64(st.Bsize)
-	return Usage{Total: st.Blocks * bs, Free: st.Bavail * bs}, nil
+	u := Usage{Total: st.Blocks * bs, Free: st.Bavail * bs}
+	var fi syscall.Stat_t
+	if err := syscall.Stat(d.root, &fi); err == nil {
+		u.Device = uint64(fi.Dev) + 1 // never 0, which means "its own"
+	}
+	return u, nil
 }
 
 // wrap adds the disk and operation to err, and makes an exhausted quota

@@ -65,6 +65,9 @@ type Disk interface {
 type Usage struct {
 	Total uint64
 	Free  uint64
+	// Device identifies the file system the disk lives on (0: its own),
+	// so that disks sharing one are not counted as separate space.
+	Device uint64
 }
 
 // CheckName validates a file name: 1 to 200 bytes of [A-Za-z0-9._-], not

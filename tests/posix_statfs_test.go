@@ -1,5 +1,3 @@
-//go:build wip
-
 package tests
 
 import (
@@ -7,14 +5,10 @@ import (
 	"testing"
 )
 
-// Tests whose fix belongs outside fuse/ and tests/ (objstore/blob); they
-// fail until it lands and stay out of `make test` (run with -tags wip).
-
 // TestPOSIXStatfsSharedDisk: with the default layout every shard
 // directory lies on one file system, so writing n bytes of data takes
 // n*(k+m)/k of its space: the mount must report about its free space times
-// k/(k+m). blob.Capacity counts each directory as a disk of its own and
-// reports k times the file system's space (6 times too much at 4+2).
+// k/(k+m), not k times the file system's space.
 func TestPOSIXStatfsSharedDisk(t *testing.T) {
 	d := sharedDaemon(t)
 	var mnt, data syscall.Statfs_t
