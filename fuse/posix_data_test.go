@@ -495,3 +495,105 @@ func TestSeekHoles(t *testing.T) {
 		t.Errorf("sparse copy: size %d, %d bytes stored, %v", st.Size, st.Blocks*512, err)
 	}
 }
+
+// TestTruncateExtendNoStaleData: bytes cut off by a truncate must never
+// come back when the file grows again, whether they were committed,
+// buffered, in blobs being written, or cached in the kernel's pages; the
+// classic failure of FUSE file systems.
+func TestTruncateExtendNoStaleData(t *testing.T) {
+	m := mountTesting(t, Options{})
+	for _, tc := range []struct {
+		name     string
+		size     int    // written first
+		commit   bool   // close and reopen before truncating
+		cut      int64  // truncate down to
+		grow     string // "truncate" or "write"
+		growTo   int64  // new size
+		checkMap bool   // also read the gap through a mapping
+	}{
+		{"committed inline, truncate up", 1000, true, 10, "truncate", 2000, true},
+		{"buffered inline, write past the end", 1000, false, 10, "write", 2000, false},
+		{"committed blobs, mid-page cut, truncate up", 3<<20 + 5, true, 4096 + 100, "truncate", 3 << 20, true},
+		{"buffered with blobs in flight, write past the end", 12 << 20, false, 1 << 20, "write", 11 << 20, false},
+		{"committed, cut to zero, truncate up", 100 << 10, true, 0, "truncate", 200 << 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := m.path(strings.ReplaceAll(tc.name, " ", "_"))
+			f, err := os.Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { f.Close() }()
+			if _, err := f.Write(bytes.Repeat([]byte("S"), tc.size)); err != nil {
+				t.Fatal(err)
+			}
+			if tc.commit {
+				if err := f.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if f, err = os.OpenFile(p, os.O_RDWR, 0); err != nil {
+					t.Fatal(err)
+				}
+				// Fill the kernel's page cache with the old bytes.
+				if _, err := io.ReadAll(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.Truncate(tc.cut); err != nil {
+				t.Fatal(err)
+			}
+			if tc.grow == "truncate" {
+				err = f.Truncate(tc.growTo)
+			} else {
+				_, err = f.WriteAt([]byte("E"), tc.growTo-1)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(bytes.Repeat([]byte("S"), int(tc.cut)), make([]byte, int(tc.growTo-tc.cut))...)
+			if tc.grow == "write" {
+				want[len(want)-1] = 'E'
+			}
+			check := func(when string, got []byte) {
+				t.Helper()
+				if !bytes.Equal(got, want) {
+					i := 0
+					for i < len(got) && i < len(want) && got[i] == want[i] {
+						i++
+					}
+					t.Fatalf("%s: %d bytes, first difference at %d (want size %d)", when, len(got), i, len(want))
+				}
+			}
+			got := make([]byte, len(want))
+			if n, err := f.ReadAt(got, 0); n != len(want) && err != nil {
+				t.Fatal(err)
+			}
+			check("through the open descriptor", got)
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("after close", b)
+			r, err := m.store.OpenObject(s3ctx(), testBucket, filepath.Base(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err = io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("over S3", b)
+			if tc.checkMap {
+				res := runAs(t, m, root, op("mmapread", p, 0, len(want)))
+				if res[0].errno != 0 {
+					t.Fatal(res[0].errno)
+				}
+				check("through a mapping", []byte(res[0].out))
+			}
+		})
+	}
+}
