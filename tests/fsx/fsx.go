@@ -19,7 +19,11 @@
 // and lists the operations that last touched the first bad byte.
 //
 // Run may be called from any goroutine; concurrent runs need distinct
-// files. The package keeps no global state.
+// files. It must not run in the process that serves the file system: the
+// munmap of a dirty shared mapping holds the process's mmap lock while the
+// kernel waits for the server's write-back, and a server thread that
+// faults on fresh memory needs that lock (fsx_test.go runs it in a child).
+// The package keeps no global state.
 package fsx
 
 import (
