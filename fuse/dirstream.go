@@ -62,7 +62,7 @@ func (d *dirStream) fill() {
 		return
 	}
 	if d.off == 0 && d.after == "" {
-		d.srv.accessed(ctx, d.dir)
+		d.srv.accessed(d.dir)
 	}
 	d.page, d.i = page, 0
 	if len(page) < dirPageSize {

@@ -53,11 +53,12 @@
 //     both of which free what the range stored. Collapse and insert are
 //     EOPNOTSUPP. copy_file_range(2) between files of the mount copies
 //     inside the daemon.
-//   - Times follow POSIX per call (tests/posix_times_test.go lists them),
+//   - Times follow POSIX per call (fuse/posix_times_test.go lists them),
 //     with nanoseconds, and times before 1970. Access times follow the
 //     relatime rule: the first read of an open file, or the first page of
 //     a listing, records the access if the access time is not after the
-//     last change or is a day old (objstore.Store.TouchAtime).
+//     last change or is a day old. Accesses are written in batches within
+//     a second (atime.go); the mount shows them at once.
 //   - A file whose last name the mount removes or replaces stays readable
 //     through any node the kernel still holds, not only through open
 //     descriptors: a reader racing a rename over the file it opens gets

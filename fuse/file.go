@@ -50,7 +50,7 @@ func (f *fileHandle) Read(ctx context.Context, dest []byte, off int64) (gofuse.R
 		return nil, f.srv.errno("read", err, permDenied)
 	}
 	if !f.read.Swap(true) {
-		f.srv.accessed(ctx, f.h.Ino())
+		f.srv.accessed(f.h.Ino())
 	}
 	return gofuse.ReadResultData(dest[:nr]), 0
 }

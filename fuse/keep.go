@@ -21,28 +21,65 @@ import (
 // drops the kernel's entry, and a racing open of the old node answers
 // ENOENT, as over NFS.
 
+// kept is the outcome of keepChild: the operation that removes the name
+// ends with undo (it failed) or settle (it succeeded).
+type kept struct {
+	srv *Server
+	cn  *node
+	h   *objstore.Handle
+}
+
 // keepChild holds the storage of the regular file this directory's name
 // points to, if the kernel knows it, before the mount removes or replaces
-// that name. A failure only loses the protection, never the operation.
-func (n *node) keepChild(ctx context.Context, name string) {
+// that name. A failure to hold only loses the protection, never the
+// operation.
+func (n *node) keepChild(ctx context.Context, name string) kept {
 	child := n.GetChild(name)
 	if child == nil || child.StableAttr().Mode&objstore.ModeType != objstore.ModeRegular {
-		return
+		return kept{}
 	}
 	cn, ok := child.Operations().(*node)
 	if !ok {
-		return
+		return kept{}
 	}
 	cn.keepMu.Lock()
 	defer cn.keepMu.Unlock()
 	if cn.keep != nil {
-		return
+		return kept{}
 	}
 	h, err := n.srv.store.Open(n.srv.ctx(ctx), cn.ino(), false)
 	if err != nil {
-		return
+		return kept{}
 	}
 	cn.keep = h
+	return kept{srv: n.srv, cn: cn, h: h}
+}
+
+// undo stops holding the file: the name was not removed after all.
+func (k kept) undo() {
+	if k.h == nil {
+		return
+	}
+	k.cn.keepMu.Lock()
+	held := k.cn.keep == k.h
+	if held {
+		k.cn.keep = nil
+	}
+	k.cn.keepMu.Unlock()
+	if held {
+		k.h.Release(k.srv.ctx(context.Background()))
+	}
+}
+
+// settle keeps holding the file only if the removed name was its last:
+// one with other names (hard links) needs no help to stay.
+func (k kept) settle(ctx context.Context) {
+	if k.h == nil {
+		return
+	}
+	if a, err := k.srv.store.GetAttr(k.srv.ctx(ctx), k.cn.ino()); err == nil && a.Nlink > 0 {
+		k.undo()
+	}
 }
 
 // OnForget runs when the kernel drops its last reference to the node:

@@ -75,6 +75,9 @@ type Server struct {
 	unmounted   atomic.Bool
 	unsubscribe func()
 
+	// atimes are read accesses not yet written (atime.go).
+	atimes atimes
+
 	// loggedMu guards logged, the unknown error types already logged
 	// (see logUnknown).
 	loggedMu sync.Mutex
@@ -165,6 +168,7 @@ func (s *Server) Unmount() error {
 	}
 	s.unmounted.Store(true)
 	s.unsubscribe()
+	s.flushAtimes()
 	s.log.WithField("dir", s.dir).Info("unmounted")
 	return nil
 }
@@ -174,6 +178,7 @@ func (s *Server) Unmount() error {
 func (s *Server) Wait() {
 	s.raw.Load().Wait()
 	s.unmounted.Store(true)
+	s.flushAtimes()
 }
 
 // Dir is the mount point.

@@ -45,6 +45,7 @@ func (n *node) ino() objstore.Ino { return objstore.Ino(n.StableAttr().Ino) }
 // inode it already has when the file is known (a hard link seen through a
 // second name).
 func (n *node) newChild(ctx context.Context, a objstore.Attr, out *gofuse.EntryOut) *fusefs.Inode {
+	n.srv.pendingAtime(a.Ino, &a)
 	fillAttr(&out.Attr, a)
 	return n.NewInode(ctx, &node{srv: n.srv}, fusefs.StableAttr{
 		Mode: a.Mode & objstore.ModeType,
@@ -86,6 +87,7 @@ func (n *node) Getattr(ctx context.Context, _ fusefs.FileHandle, out *gofuse.Att
 	if err != nil {
 		return n.srv.errno("getattr", err, permDenied)
 	}
+	n.srv.pendingAtime(a.Ino, &a)
 	fillAttr(&out.Attr, a)
 	return 0
 }
@@ -112,10 +114,14 @@ func (n *node) Setattr(ctx context.Context, _ fusefs.FileHandle, in *gofuse.SetA
 	if t, ok := in.GetMTime(); ok {
 		set.Mtime = &t
 	}
+	if set.Atime != nil {
+		defer n.srv.forgetAtime(n.ino())()
+	}
 	a, err := n.srv.store.SetAttr(n.srv.ctx(ctx), n.ino(), set)
 	if err != nil {
 		return n.srv.errno("setattr", err, permForbidden)
 	}
+	n.srv.pendingAtime(a.Ino, &a)
 	fillAttr(&out.Attr, a)
 	return 0
 }

@@ -18,10 +18,12 @@ var (
 // Unlink removes a name of a non-directory. A file still open through the
 // mount stays readable and writable until its last handle is released.
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
-	n.keepChild(ctx, name)
+	k := n.keepChild(ctx, name)
 	if err := n.srv.store.Unlink(n.srv.ctx(ctx), n.ino(), name); err != nil {
+		k.undo()
 		return n.srv.errno("unlink", err, permForbidden)
 	}
+	k.settle(ctx)
 	return 0
 }
 
@@ -56,13 +58,16 @@ func (n *node) Rename(ctx context.Context, name string, newParent fusefs.InodeEm
 		return syscall.EINVAL
 	}
 	dst := objstore.Ino(newParent.EmbeddedInode().StableAttr().Ino)
-	if sf&objstore.RenameExchange == 0 {
+	var k kept
+	if sf&(objstore.RenameExchange|objstore.RenameNoReplace) == 0 {
 		if np, ok := newParent.(*node); ok {
-			np.keepChild(ctx, newName)
+			k = np.keepChild(ctx, newName)
 		}
 	}
 	if err := n.srv.store.Rename(n.srv.ctx(ctx), n.ino(), name, dst, newName, sf); err != nil {
+		k.undo()
 		return n.srv.errno("rename", err, permForbidden)
 	}
+	k.settle(ctx)
 	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -433,4 +434,166 @@ func TestFileTooLarge(t *testing.T) {
 		t.Fatalf("size %d after refused growth", st.Size)
 	}
 	mustRead(t, p, []byte("keep"))
+}
+
+// TestSeekHoles: SEEK_DATA and SEEK_HOLE find the data of a sparse file,
+// so that cp --sparse and tar --sparse copy it as sparse.
+func TestSeekHoles(t *testing.T) {
+	m := mountTesting(t, Options{})
+	p := m.path("sparse")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data := bytes.Repeat([]byte("d"), 1<<20)
+	for _, off := range []int64{8 << 20, 32 << 20} {
+		if _, err := f.WriteAt(data, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Truncate(64 << 20); err != nil {
+		t.Fatal(err)
+	}
+	fd := int(f.Fd())
+	for _, tc := range []struct {
+		name   string
+		off    int64
+		whence int
+		want   int64
+		errno  syscall.Errno
+	}{
+		{"data from 0", 0, unix.SEEK_DATA, 8 << 20, 0},
+		{"hole from 0", 0, unix.SEEK_HOLE, 0, 0},
+		{"hole from data", 8 << 20, unix.SEEK_HOLE, 9 << 20, 0},
+		{"data from the middle hole", 9 << 20, unix.SEEK_DATA, 32 << 20, 0},
+		{"hole in the tail", 33 << 20, unix.SEEK_HOLE, 33 << 20, 0},
+		{"no data in the tail", 33 << 20, unix.SEEK_DATA, 0, syscall.ENXIO},
+		{"past the end", 64 << 20, unix.SEEK_HOLE, 0, syscall.ENXIO},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := unix.Seek(fd, tc.off, tc.whence)
+			if tc.errno != 0 {
+				wantErrno(t, tc.name, err, tc.errno)
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("lseek(%d, %d) = %d, %v; want %d", tc.off, tc.whence, got, err, tc.want)
+			}
+		})
+	}
+	// cp --sparse=always makes a sparse copy.
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "copy")
+	if out, err := exec.Command("cp", "--sparse=always", p, cp).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(cp, &st); err != nil || st.Size != 64<<20 || st.Blocks*512 > 4<<20 {
+		t.Errorf("sparse copy: size %d, %d bytes stored, %v", st.Size, st.Blocks*512, err)
+	}
+}
+
+// TestTruncateExtendNoStaleData: bytes cut off by a truncate must never
+// come back when the file grows again, whether they were committed,
+// buffered, in blobs being written, or cached in the kernel's pages; the
+// classic failure of FUSE file systems.
+func TestTruncateExtendNoStaleData(t *testing.T) {
+	m := mountTesting(t, Options{})
+	for _, tc := range []struct {
+		name     string
+		size     int    // written first
+		commit   bool   // close and reopen before truncating
+		cut      int64  // truncate down to
+		grow     string // "truncate" or "write"
+		growTo   int64  // new size
+		checkMap bool   // also read the gap through a mapping
+	}{
+		{"committed inline, truncate up", 1000, true, 10, "truncate", 2000, true},
+		{"buffered inline, write past the end", 1000, false, 10, "write", 2000, false},
+		{"committed blobs, mid-page cut, truncate up", 3<<20 + 5, true, 4096 + 100, "truncate", 3 << 20, true},
+		{"buffered with blobs in flight, write past the end", 12 << 20, false, 1 << 20, "write", 11 << 20, false},
+		{"committed, cut to zero, truncate up", 100 << 10, true, 0, "truncate", 200 << 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := m.path(strings.ReplaceAll(tc.name, " ", "_"))
+			f, err := os.Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { f.Close() }()
+			if _, err := f.Write(bytes.Repeat([]byte("S"), tc.size)); err != nil {
+				t.Fatal(err)
+			}
+			if tc.commit {
+				if err := f.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if f, err = os.OpenFile(p, os.O_RDWR, 0); err != nil {
+					t.Fatal(err)
+				}
+				// Fill the kernel's page cache with the old bytes.
+				if _, err := io.ReadAll(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.Truncate(tc.cut); err != nil {
+				t.Fatal(err)
+			}
+			if tc.grow == "truncate" {
+				err = f.Truncate(tc.growTo)
+			} else {
+				_, err = f.WriteAt([]byte("E"), tc.growTo-1)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(bytes.Repeat([]byte("S"), int(tc.cut)), make([]byte, int(tc.growTo-tc.cut))...)
+			if tc.grow == "write" {
+				want[len(want)-1] = 'E'
+			}
+			check := func(when string, got []byte) {
+				t.Helper()
+				if !bytes.Equal(got, want) {
+					i := 0
+					for i < len(got) && i < len(want) && got[i] == want[i] {
+						i++
+					}
+					t.Fatalf("%s: %d bytes, first difference at %d (want size %d)", when, len(got), i, len(want))
+				}
+			}
+			got := make([]byte, len(want))
+			if n, err := f.ReadAt(got, 0); n != len(want) && err != nil {
+				t.Fatal(err)
+			}
+			check("through the open descriptor", got)
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("after close", b)
+			r, err := m.store.OpenObject(s3ctx(), testBucket, filepath.Base(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err = io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("over S3", b)
+			if tc.checkMap {
+				res := runAs(t, m, root, op("mmapread", p, 0, len(want)))
+				if res[0].errno != 0 {
+					t.Fatal(res[0].errno)
+				}
+				check("through a mapping", []byte(res[0].out))
+			}
+		})
+	}
 }

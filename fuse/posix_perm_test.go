@@ -153,6 +153,10 @@ func TestPermissions(t *testing.T) {
 		{name: "create in 0775 supplementary", setup: dirWith(0o775, owner), who: supp, verb: "create", args: inD("new", 0o644)},
 		{name: "create in 0766 other", setup: dirWith(0o766, owner), who: other, verb: "create", args: inD("new", 0o644), want: syscall.EACCES},
 		{name: "create in 0500 root", setup: dirWith(0o500, owner), who: root, verb: "create", args: inD("new", 0o644)},
+		// The creator of a read-only file may write it through the
+		// descriptor that created it (tar and git make 0444 files so).
+		{name: "create 0444 and write other", setup: dirWith(0o777, owner), who: other, verb: "createwrite", args: inD("ro", 0o444, "data"),
+			check: func(t *testing.T, m *testMount, d string) { mustRead(t, filepath.Join(d, "ro"), []byte("da")) }},
 		{name: "mkdir in 0755 other", setup: dirWith(0o755, owner), who: other, verb: "mkdir", args: inD("sub", 0o755), want: syscall.EACCES},
 		{name: "symlink in 0755 other", setup: dirWith(0o755, owner), who: other, verb: "symlink", args: func(d string) []any { return []any{"f", filepath.Join(d, "l")} }, want: syscall.EACCES},
 		{name: "mknod fifo in 0777 other", setup: dirWith(0o777, owner), who: other, verb: "mknod", args: inD("p", syscall.S_IFIFO|0o644, 0)},

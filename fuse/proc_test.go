@@ -245,6 +245,16 @@ func (h *helper) run(verb string, a []string) (string, error) {
 			unix.Close(fd)
 		}
 		return "", err
+	case "createwrite": // path mode data: create, write and ftruncate through one descriptor
+		fd, err := unix.Open(a[0], unix.O_CREAT|unix.O_WRONLY|unix.O_CLOEXEC, uint32(num(a[1])))
+		if err != nil {
+			return "", err
+		}
+		defer unix.Close(fd)
+		if _, err := unix.Write(fd, []byte(a[2])); err != nil {
+			return "", err
+		}
+		return "", unix.Ftruncate(fd, int64(len(a[2])/2))
 	case "read": // path: whole content
 		b, err := os.ReadFile(a[0])
 		return string(b), err

@@ -3,49 +3,65 @@ package objstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/shallot-storage/shallot/meta"
 )
 
 // relatimeAge is how old an access time may grow before a read refreshes
 // it even when it is newer than the last change (Linux's relatime rule).
-const relatimeAge = 24 * 60 * 60 * 1e9
+const relatimeAge = 24 * time.Hour
 
-// TouchAtime records that ino was read, by the relatime rule Linux mounts
-// use by default: the access time is set to now only if it is not after
-// the last modification or status change, or is a day old. So a read
-// after a write is always recorded (what mail readers and cleaners rely
-// on), and repeated reads cost one metadata write a day.
-//
-// Only the access time changes: not ctime, as for a read on a local file
-// system. The update is not synced on its own; it becomes durable with
-// the next synced commit, which is the durability local file systems give
-// access times too. It reports whether the time changed.
-func (s *Store) TouchAtime(ctx context.Context, ino Ino) (bool, error) {
-	now := s.now()
-	due := func(n *meta.Inode) bool {
-		return n.Atime <= n.Mtime || n.Atime <= n.Ctime || now-n.Atime >= relatimeAge
+// AtimeDue reports whether a read at t must be recorded in a file's access
+// time under the relatime rule Linux mounts use by default: when the
+// access time is not after the last modification or status change, or is
+// a day older than t. So a read after a write is always recorded (what
+// mail readers and cleaners rely on), and repeated reads cost one update
+// a day. Doors that report pending reads use it too.
+func AtimeDue(a Attr, t time.Time) bool {
+	return !a.Atime.After(a.Mtime) || !a.Atime.After(a.Ctime) || t.Sub(a.Atime) >= relatimeAge
+}
+
+// atimeBatch bounds the inodes one transaction updates.
+const atimeBatch = 1000
+
+// TouchAtimes records reads: for each inode, the time it was read, which
+// becomes its access time where AtimeDue says so. Only access times
+// change: not ctime, as for a read on a local file system. The updates are
+// not synced on their own; they become durable with the next synced
+// commit, the durability local file systems give access times too. Inodes
+// gone meanwhile are skipped.
+func (s *Store) TouchAtimes(ctx context.Context, reads map[Ino]time.Time) error {
+	inos := make([]Ino, 0, len(reads))
+	for ino := range reads {
+		inos = append(inos, ino)
 	}
-	var n meta.Inode
-	if err := s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return }); err != nil {
-		return false, err
-	}
-	if !due(&n) {
-		return false, nil
-	}
-	touched := false
-	err := s.db.UpdateNoSync(func(x *meta.Txn) error {
-		touched = false
-		n, err := inode(x, ino)
-		if err != nil || !due(&n) {
-			return err
+	for len(inos) > 0 {
+		batch := inos[:min(len(inos), atimeBatch)]
+		inos = inos[len(batch):]
+		err := s.db.UpdateNoSync(func(x *meta.Txn) error {
+			for _, ino := range batch {
+				n, err := x.Inode(uint64(ino))
+				if err == meta.ErrNotFound {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				t := reads[ino]
+				if !AtimeDue(attrOf(&n), t) || t.UnixNano() <= n.Atime {
+					continue
+				}
+				n.Atime = t.UnixNano()
+				if err := x.PutInode(&n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("record access times: %w", err)
 		}
-		n.Atime = max(now, n.Atime)
-		touched = true
-		return x.PutInode(&n)
-	})
-	if err != nil {
-		return false, fmt.Errorf("touch atime of inode %d: %w", ino, err)
 	}
-	return touched, nil
+	return nil
 }

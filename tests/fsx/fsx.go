@@ -7,6 +7,7 @@
 // pread and pwrite anywhere (past the end included, leaving holes),
 // ftruncate up and down, reads and writes through a shared mmap, fallocate
 // (allocate, punch hole, zero range), copy_file_range inside the file,
+// lseek SEEK_DATA and SEEK_HOLE (whose answers must agree with the bytes),
 // O_APPEND writes through a second descriptor, fsync, fdatasync, and close
 // then reopen (sometimes O_DIRECT). A whole-file comparison through a fresh
 // descriptor runs at every reopen and at the end. Truncate-then-extend is
@@ -18,7 +19,11 @@
 // and lists the operations that last touched the first bad byte.
 //
 // Run may be called from any goroutine; concurrent runs need distinct
-// files. The package keeps no global state.
+// files. It must not run in the process that serves the file system: the
+// munmap of a dirty shared mapping holds the process's mmap lock while the
+// kernel waits for the server's write-back, and a server thread that
+// faults on fresh memory needs that lock (fsx_test.go runs it in a child).
+// The package keeps no global state.
 package fsx
 
 import (
@@ -59,7 +64,7 @@ type Config struct {
 
 // OpNames lists every operation the exerciser knows, for Config.Skip.
 var OpNames = []string{"read", "write", "extend", "truncate", "mapread", "mapwrite",
-	"falloc", "punch", "zero", "copy", "append", "fsync", "reopen", "check"}
+	"falloc", "punch", "zero", "copy", "append", "seek", "fsync", "reopen", "check"}
 
 // Failure is what Run returns when the file and the model disagree.
 type Failure struct {
@@ -162,7 +167,7 @@ var weights = []struct {
 }{
 	{"read", 16}, {"write", 18}, {"extend", 6}, {"truncate", 9},
 	{"mapread", 6}, {"mapwrite", 6}, {"falloc", 3}, {"punch", 4}, {"zero", 3},
-	{"copy", 4}, {"append", 4}, {"fsync", 3}, {"reopen", 3}, {"check", 1},
+	{"copy", 4}, {"append", 4}, {"seek", 3}, {"fsync", 3}, {"reopen", 3}, {"check", 1},
 }
 
 func (r *runner) pick() string {
@@ -225,6 +230,8 @@ func (r *runner) do(i int, name string) error {
 		return r.opCopy(i)
 	case "append":
 		return r.opAppend(i)
+	case "seek":
+		return r.opSeek(i)
 	case "fsync":
 		return r.opFsync(i)
 	case "reopen":

@@ -88,6 +88,20 @@ func TestFSX(t *testing.T) {
 			}
 		})
 	}
+	if *flagSeed != 0 {
+		return
+	}
+	// Two exercisers at once, on files of one store: what one does to
+	// its file must never show in the other's.
+	t.Run("parallel", func(t *testing.T) {
+		dir := mount(t, layouts[1].opts)
+		for _, seed := range []uint64{7, 8} {
+			t.Run("seed="+strconv.FormatUint(seed, 10), func(t *testing.T) {
+				t.Parallel()
+				runChild(t, dir, seed)
+			})
+		}
+	})
 }
 
 // TestFSXReference runs one seed on the local disk, which checks the

@@ -301,6 +301,58 @@ func (r *runner) opAppend(i int) error {
 	return r.checkSize(i, what)
 }
 
+// opSeek checks lseek SEEK_DATA and SEEK_HOLE against the model. A file
+// system may count zeros as data and report holes coarsely, so the checks
+// are what must hold everywhere: no non-zero byte is skipped as a hole,
+// and the answers lie in the file.
+func (r *runner) opSeek(i int) error {
+	size := int64(len(r.model))
+	off := r.offset(size + 1)
+	hole := r.rng.IntN(2) == 0
+	whence, what := unix.SEEK_DATA, fmt.Sprintf("seek data from %d (size %d)", off, size)
+	if hole {
+		whence, what = unix.SEEK_HOLE, fmt.Sprintf("seek hole from %d (size %d)", off, size)
+	}
+	pos, err := unix.Seek(r.fd, off, whence)
+	r.note(i, what, off, off)
+	switch {
+	case err == unix.ENXIO:
+		if off < size && (hole || nonZero(r.model[off:]) >= 0) {
+			return r.fail(i, what, "ENXIO below the end, or with data after", off)
+		}
+	case err == unix.EINVAL && r.direct:
+		// Some file systems refuse lseek on O_DIRECT descriptors.
+	case err != nil:
+		return r.fail(i, what, "lseek: "+err.Error(), -1)
+	case off >= size:
+		return r.fail(i, what, fmt.Sprintf("answered %d at or past the end, want ENXIO", pos), -1)
+	case pos < off || pos > size:
+		return r.fail(i, what, fmt.Sprintf("answered %d, outside [%d, %d]", pos, off, size), -1)
+	case !hole:
+		if k := nonZero(r.model[off:pos]); k >= 0 {
+			return r.fail(i, what, fmt.Sprintf("answered %d, skipping data at %d", pos, off+int64(k)), off+int64(k))
+		}
+	case hole:
+		if pos < size {
+			// A hole reported at pos must read as zeros there.
+			if r.model[pos] != 0 {
+				return r.fail(i, what, fmt.Sprintf("answered %d, where byte %#x lies", pos, r.model[pos]), pos)
+			}
+		}
+	}
+	return r.checkSize(i, what)
+}
+
+// nonZero is the index of the first non-zero byte of p, or -1.
+func nonZero(p []byte) int {
+	for k, b := range p {
+		if b != 0 {
+			return k
+		}
+	}
+	return -1
+}
+
 func (r *runner) opFsync(i int) error {
 	what, err := "fsync", error(nil)
 	if r.rng.IntN(2) == 0 {
