@@ -3,6 +3,11 @@
 set -euo pipefail
 pkgs=(awscli rclone s3cmd python3-boto3 fio openssh-server openssh-client sshpass attr
       libnfs-utils rsync sqlite3 git curl fuse3 tar)
+# The AWS SDK for JavaScript test needs node and npm: Debian's when the
+# machine has none of its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  pkgs+=(nodejs npm)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
