@@ -144,6 +144,14 @@ func (d *DB) NextID(name string) (uint64, error) {
 // Sync makes every committed transaction durable.
 func (d *DB) Sync() error { return d.sync.Sync() }
 
+// Unsynced reports how many committed transactions no finished sync has
+// covered yet (a crash of the machine, not just of the process, could lose
+// them).
+func (d *DB) Unsynced() uint64 {
+	synced := d.sync.synced.Load() // first: commits only grows
+	return d.sync.commits.Load() - synced
+}
+
 // valueLogGC reclaims value-log space in the background, as badger wants
 // its owner to do.
 func (d *DB) valueLogGC() {

@@ -18,6 +18,24 @@ func (p piece) end() uint64 { return p.off + uint64(len(p.data)) }
 type pieceMap struct {
 	pieces []piece
 	bytes  int
+	// grain is the size of the stretches sealed into blobs (BlobSize).
+	grain int
+}
+
+// streamMin is the run length from which a growing run is taken for a
+// stream and gets room for a whole grain at once.
+const streamMin = 64 << 10
+
+// roomFor is the capacity a run that must hold need bytes gets when it
+// grows at its end. A stream's run gets a grain plus a quarter, so its
+// bytes are copied once on the way in, a full grain is sealed without a
+// copy, and the rest (less than one write) moves to the next buffer; a
+// small run doubles, so a small file pays for what it holds.
+func (m *pieceMap) roomFor(need int) int {
+	if need < streamMin || m.grain == 0 {
+		return 2 * need
+	}
+	return max(need, m.grain+m.grain/4)
 }
 
 // write lays p at off over whatever was buffered there.
@@ -25,7 +43,11 @@ func (m *pieceMap) write(off uint64, p []byte) {
 	end := off + uint64(len(p))
 	// Fast path: appending to the last run (sequential writes).
 	if n := len(m.pieces); n > 0 && m.pieces[n-1].end() == off {
-		m.pieces[n-1].data = append(m.pieces[n-1].data, p...)
+		q := &m.pieces[n-1]
+		if need := len(q.data) + len(p); need > cap(q.data) {
+			q.data = append(make([]byte, 0, m.roomFor(need)), q.data...)
+		}
+		q.data = append(q.data, p...)
 		m.bytes += len(p)
 		return
 	}
@@ -45,7 +67,7 @@ func (m *pieceMap) write(off uint64, p []byte) {
 	// they hold.
 	room := stop - start
 	if hi == len(m.pieces) {
-		room = max(room, 64<<10)
+		room = uint64(m.roomFor(int(room)))
 	}
 	buf := make([]byte, stop-start, room)
 	for _, q := range m.pieces[lo:hi] {

@@ -13,10 +13,13 @@
 // Writes. An open file (openFile, shared by every handle of an inode)
 // buffers writes in memory; Flush, Fsync and Release write the buffered
 // bytes into one new blob and swap the extents in one metadata transaction.
+// Only Fsync waits for that transaction to reach the disk; the others are
+// made durable by the next sync (syncfree.go), as close(2) on a local file
+// system is. Blob shards are always fsynced before the commit naming them.
 // An S3 PUT streams into blobs and swaps in a new inode under the name in
 // one transaction, so readers see the old object or the whole new one.
 //
-// Events. After a change is durable and every lock is released, Store calls
+// Events. After a change is committed and every lock is released, Store calls
 // its subscribers on the calling goroutine (see Event), which is how a door
 // invalidates its caches before another door's call returns.
 //

@@ -58,7 +58,7 @@ func (s *Store) acquire(ino Ino) (*openFile, error) {
 	s.openMu.Lock()
 	f, ok := s.open[ino]
 	if !ok {
-		f = &openFile{s: s, ino: ino}
+		f = &openFile{s: s, ino: ino, dirty: pieceMap{grain: s.opts.BlobSize}}
 		s.open[ino] = f
 	}
 	f.refs++
@@ -259,7 +259,7 @@ func (f *openFile) mergeInlineLocked() {
 	if len(f.inline) == 0 || f.inlineMerged {
 		return
 	}
-	var m pieceMap
+	m := pieceMap{grain: f.dirty.grain}
 	m.write(0, f.inline[:min(uint64(len(f.inline)), f.size)])
 	for _, q := range f.dirty.pieces {
 		m.write(q.off, q.data)
@@ -296,7 +296,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	s := f.s
 	if !f.changed {
 		if durable {
-			return s.db.Sync()
+			return s.syncAndFree()
 		}
 		return nil
 	}
@@ -329,9 +329,6 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	if f.md5OK && f.md5Next == f.size {
 		etag, stale = hex.EncodeToString(f.md5.sum()), false
 	}
-	// Blobs are deleted only after a durable commit stopped naming them: a
-	// power loss must not bring back a layout that names deleted blobs.
-	durable = durable || len(garbage) > 0
 	mtime, now := f.mtime, s.now()
 	if mtime == 0 {
 		mtime = now
@@ -373,10 +370,13 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	f.wroteStale = stale
 	f.dirty.reset()
 	f.changed, f.mtime = false, 0
-	if f.readers > 0 {
+	switch {
+	case f.readers > 0:
 		f.deferred = append(f.deferred, garbage...)
-	} else {
+	case durable:
 		s.deleteBlobs(garbage)
+	default:
+		s.freeAfterSync(garbage)
 	}
 	return nil
 }

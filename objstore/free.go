@@ -22,7 +22,7 @@ func (s *Store) freeIfUnlinked(ctx context.Context, ino Ino) error {
 		return err
 	}
 	var blobs []uint64
-	err := s.db.Update(func(x *meta.Txn) error {
+	err := s.db.UpdateNoSync(func(x *meta.Txn) error {
 		blobs = nil
 		n, err := x.Inode(uint64(ino))
 		if err == meta.ErrNotFound {
@@ -41,7 +41,7 @@ func (s *Store) freeIfUnlinked(ctx context.Context, ino Ino) error {
 	if err != nil {
 		return fmt.Errorf("free inode %d: %w", ino, err)
 	}
-	s.deleteBlobs(blobs)
+	s.freeAfterSync(blobs)
 	return nil
 }
 

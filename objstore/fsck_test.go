@@ -103,6 +103,11 @@ func newFsckRig(t *testing.T) *fsckRig {
 
 func (r *fsckRig) fsck(t *testing.T, repair bool) *FsckReport {
 	t.Helper()
+	// Fsck runs on a stopped store; the live one first frees what its
+	// last commits let go, as Close does.
+	if err := r.s.syncAndFree(); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Fsck(ctx, r.s.db, r.s.blobs, FsckOptions{Repair: repair})
 	if err != nil {
 		t.Fatalf("fsck: %v", err)

@@ -20,7 +20,7 @@ func (s *Store) Open(ctx context.Context, ino Ino, truncate bool) (*Handle, erro
 		var err error
 		if f.size != 0 || f.changed {
 			f.truncateLocked(0)
-			err = f.commitLocked(ctx, true)
+			err = f.commitLocked(ctx, false)
 		}
 		f.mu.Unlock()
 		if err != nil {
@@ -69,16 +69,20 @@ func (h *Handle) Size() uint64 {
 	return h.f.size
 }
 
-// Flush commits buffered writes durably (close(2) of one descriptor).
-func (h *Handle) Flush(ctx context.Context) error { return h.commit(ctx) }
+// Flush commits buffered writes (close(2) of one descriptor): every door
+// sees them at once; they are durable after the next metadata sync, at
+// most Options.SyncInterval later, as close(2) promises no more on a local
+// file system either.
+func (h *Handle) Flush(ctx context.Context) error { return h.commit(ctx, false) }
 
-// Fsync commits buffered writes durably.
-func (h *Handle) Fsync(ctx context.Context) error { return h.commit(ctx) }
+// Fsync commits buffered writes and makes them, and every change committed
+// before, durable.
+func (h *Handle) Fsync(ctx context.Context) error { return h.commit(ctx, true) }
 
-func (h *Handle) commit(ctx context.Context) error {
+func (h *Handle) commit(ctx context.Context, durable bool) error {
 	h.f.mu.Lock()
 	changed := h.f.changed
-	err := h.f.commitLocked(ctx, true)
+	err := h.f.commitLocked(ctx, durable)
 	h.f.mu.Unlock()
 	if err == nil && changed {
 		h.f.s.emit(ctx, Event{Kind: EventContent, Ino: h.f.ino})
@@ -91,7 +95,7 @@ func (h *Handle) Release(ctx context.Context) error {
 	if h.released.Swap(true) {
 		return nil
 	}
-	err := h.commit(ctx)
+	err := h.commit(ctx, false)
 	h.f.mu.RLock()
 	stale := !h.f.changed && !(h.f.md5OK && h.f.md5Next == h.f.size)
 	h.f.mu.RUnlock()
@@ -114,7 +118,7 @@ func (s *Store) truncate(ctx context.Context, ino Ino, size uint64) error {
 	defer s.release(f)
 	f.mu.Lock()
 	f.truncateLocked(size)
-	err = f.commitLocked(ctx, true)
+	err = f.commitLocked(ctx, false)
 	f.mu.Unlock()
 	if err == nil {
 		s.emit(ctx, Event{Kind: EventContent, Ino: ino})

@@ -156,7 +156,8 @@ func (r *ObjectReader) Close() error {
 		garbage, f.deferred = f.deferred, nil
 	}
 	f.mu.Unlock()
-	r.s.deleteBlobs(garbage)
+	// The commit that stopped naming them may not be durable yet.
+	r.s.freeAfterSync(garbage)
 	r.s.release(f)
 	return nil
 }

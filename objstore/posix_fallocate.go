@@ -85,7 +85,7 @@ func (h *Handle) Fallocate(ctx context.Context, off, n uint64, mode FallocMode) 
 		if !changed {
 			return nil
 		}
-		return f.commitLocked(ctx, true)
+		return f.commitLocked(ctx, false)
 	}()
 	f.mu.Unlock()
 	if err != nil {

@@ -25,6 +25,9 @@ type Options struct {
 	Log      *logrus.Entry
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+	// SyncInterval bounds how long a change that did not wait for the disk
+	// (closed through the mount without fsync) stays volatile.
+	SyncInterval time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -45,6 +48,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SyncInterval <= 0 {
+		o.SyncInterval = time.Second
 	}
 }
 
@@ -68,6 +74,9 @@ type Store struct {
 	etags      chan Ino
 	stop       chan struct{}
 	background sync.WaitGroup // goroutines Close waits for
+
+	freeMu    sync.Mutex
+	freeQueue []uint64 // blobs to delete after the next metadata sync
 }
 
 // New builds a store on an open metadata database and blob layer, creating
@@ -85,8 +94,9 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 	if err := s.freeOrphans(context.Background()); err != nil {
 		return nil, err
 	}
-	s.background.Add(1)
+	s.background.Add(2)
 	go s.etagWorker()
+	go s.syncLoop()
 	s.collectOrphansInBackground()
 	return s, nil
 }
@@ -176,8 +186,8 @@ func (s *Store) now() int64 { return s.opts.Now().UnixNano() }
 // update commits a metadata change. Changes the mount makes to the
 // namespace (create, rename, unlink, chmod...) need not wait for an fsync
 // of the metadata log, as on a local file system: they reach the disk with
-// the next durable commit (a close that wrote, an fsync, any S3 change) and
-// they survive a crash of the daemon regardless, since the log is written
+// the next sync (an fsync, any S3 change, or syncLoop within SyncInterval)
+// and they survive a crash of the daemon regardless, since the log is written
 // before the call returns. Every other door's change is durable when the
 // call returns.
 func (s *Store) update(ctx context.Context, fn func(*meta.Txn) error) error {
@@ -186,7 +196,3 @@ func (s *Store) update(ctx context.Context, fn func(*meta.Txn) error) error {
 	}
 	return s.db.Update(fn)
 }
-
-// Sync makes every change committed so far durable (fsync of a file or a
-// directory through the mount).
-func (s *Store) Sync(ctx context.Context) error { return s.db.Sync() }

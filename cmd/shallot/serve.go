@@ -28,7 +28,8 @@ import (
 
 type serveConfig struct {
 	data, mount, s3Addr, disks, ec, domain, region, logLevel, debugAddr string
-	noMount                                                             bool
+	noMount, fuseDebug                                                  bool
+	syncInterval                                                        time.Duration
 	maint                                                               maintConfig
 }
 
@@ -44,6 +45,9 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.region, "region", "us-east-1", "S3 region reported to clients")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.noMount, "no-mount", false, "serve S3 only, without the FUSE mount")
+	fs.DurationVar(&c.syncInterval, "sync-interval", time.Second,
+		"longest time a change closed through the mount without fsync waits before it is durable (fsync, and every S3 request, wait for the disk)")
+	fs.BoolVar(&c.fuseDebug, "fuse-debug", false, "log every FUSE request and reply (at debug level; very verbose)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "listen address for /healthz and Go's pprof (e.g. 127.0.0.1:6060); off when empty")
 	addMaintFlags(fs, &c.maint)
 	if err := fs.Parse(args); err != nil {
@@ -157,7 +161,7 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 	if err := checkAfterOpen(metaDir, d.db, blobs); err != nil {
 		return nil, err
 	}
-	d.store, err = objstore.New(d.db, blobs, objstore.Options{Log: log})
+	d.store, err = objstore.New(d.db, blobs, objstore.Options{Log: log, SyncInterval: c.syncInterval})
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +199,7 @@ func start(c serveConfig, log *logrus.Entry) (*daemon, error) {
 		if err := prepareMountPoint(mountDir, log); err != nil {
 			return nil, err
 		}
-		if d.mount, err = fuse.Mount(d.store, mountDir, fuse.Options{Log: log.WithField("component", "fuse"), AllowOther: true}); err != nil {
+		if d.mount, err = fuse.Mount(d.store, mountDir, fuse.Options{Log: log.WithField("component", "fuse"), AllowOther: true, Debug: c.fuseDebug}); err != nil {
 			return nil, fmt.Errorf("mount %s: %w", mountDir, err)
 		}
 	}

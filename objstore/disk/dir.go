@@ -16,10 +16,13 @@ import (
 
 // Dir is a Disk kept in a directory of a real file system.
 //
-// Files live two fan-out levels down (root/xx/yy/name, xx and yy taken from
-// a hash of the name) so that millions of files spread over up to 65536
-// small directories instead of one huge one. Fan-out directories are
-// created on first use. A file is written as a temporary ".name.tmp*" in its
+// Files live one fan-out level down (root/xx/name, xx taken from a hash of
+// the name), so that millions of files spread over 256 directories that
+// stay in the dentry cache; ext4's hashed directories keep lookups fast at
+// tens of thousands of entries each. (Two levels, 65536 directories, made
+// nearly every blob of a young store create and fsync two directories.)
+// The fan-out directories are created when the Dir is opened and again on
+// demand if they vanish. A file is written as a temporary ".name.tmp*" in its
 // final directory, fsynced, renamed and the directory fsynced; temporaries
 // left by a crash are invisible to List and removed by it once they are
 // older than StaleTemp.
@@ -50,7 +53,28 @@ func NewDir(id, root string) (*Dir, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("disk %s: %s is not a directory", id, root)
 	}
-	return &Dir{id: id, root: root}, nil
+	d := &Dir{id: id, root: root}
+	if err := d.makeFanout(); err != nil {
+		return nil, fmt.Errorf("disk %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// makeFanout creates the missing fan-out directories, syncing the root
+// once if any was made.
+func (d *Dir) makeFanout() error {
+	made := false
+	for i := 0; i < 256; i++ {
+		err := os.Mkdir(filepath.Join(d.root, fanoutName(uint32(i))), 0o755)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		made = made || err == nil
+	}
+	if made {
+		return syncDir(d.root)
+	}
+	return nil
 }
 
 func (d *Dir) ID() string { return d.id }
@@ -58,20 +82,20 @@ func (d *Dir) ID() string { return d.id }
 // Root is the directory holding the disk's files.
 func (d *Dir) Root() string { return d.root }
 
-// fanout returns the two fan-out directory names of a file.
-func fanout(name string) (string, string) {
+// fanout returns the fan-out directory name of a file.
+func fanout(name string) string {
 	h := fnv.New32a()
 	h.Write([]byte(name))
-	v := h.Sum32()
+	return fanoutName(h.Sum32() >> 24)
+}
+
+func fanoutName(v uint32) string {
 	const hex = "0123456789abcdef"
-	a := []byte{hex[v>>28&0xf], hex[v>>24&0xf]}
-	b := []byte{hex[v>>20&0xf], hex[v>>16&0xf]}
-	return string(a), string(b)
+	return string([]byte{hex[v>>4&0xf], hex[v&0xf]})
 }
 
 func (d *Dir) path(name string) (string, string) {
-	a, b := fanout(name)
-	leaf := filepath.Join(d.root, a, b)
+	leaf := filepath.Join(d.root, fanout(name))
 	return leaf, filepath.Join(leaf, name)
 }
 
@@ -122,20 +146,14 @@ func writeSync(f *os.File, data [][]byte) error {
 	return f.Close()
 }
 
-// makeLeaf creates the fan-out directories of leaf and makes their entries
-// durable. The parents are fsynced even when another writer created the
+// makeLeaf creates a fan-out directory that vanished and makes its entry
+// durable. The root is fsynced even when another writer created the
 // directory first, since that writer may not have synced it yet.
 func (d *Dir) makeLeaf(leaf string) error {
-	mid := filepath.Dir(leaf)
-	for _, dir := range []string{mid, leaf} {
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		if err := syncDir(filepath.Dir(dir)); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(leaf, 0o755); err != nil {
+		return err
 	}
-	return nil
+	return syncDir(filepath.Dir(leaf))
 }
 
 func syncDir(dir string) error {
@@ -218,28 +236,25 @@ func (d *Dir) List(ctx context.Context, fn func(name string) error) error {
 		if !top.IsDir() || len(top.Name()) != 2 {
 			continue
 		}
-		leaves, err := os.ReadDir(filepath.Join(d.root, top.Name()))
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dir := filepath.Join(d.root, top.Name())
+		files, err := os.ReadDir(dir)
 		if err != nil {
 			return d.wrap("list", err)
 		}
-		for _, leaf := range leaves {
-			if err := ctx.Err(); err != nil {
+		for _, f := range files {
+			name := f.Name()
+			switch {
+			case f.IsDir():
+				continue
+			case strings.HasPrefix(name, "."):
+				d.removeIfStale(filepath.Join(dir, name), f, now)
+				continue
+			}
+			if err := fn(name); err != nil {
 				return err
-			}
-			dir := filepath.Join(d.root, top.Name(), leaf.Name())
-			files, err := os.ReadDir(dir)
-			if err != nil {
-				return d.wrap("list", err)
-			}
-			for _, f := range files {
-				name := f.Name()
-				if strings.HasPrefix(name, ".") {
-					d.removeIfStale(filepath.Join(dir, name), f, now)
-					continue
-				}
-				if err := fn(name); err != nil {
-					return err
-				}
 			}
 		}
 	}

@@ -18,8 +18,7 @@ func TestDirFanout(t *testing.T) {
 	if err := d.WriteFile(ctx, "0000000000000001.0", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	a, b := fanout("0000000000000001.0")
-	if _, err := os.Stat(filepath.Join(root, a, b, "0000000000000001.0")); err != nil {
+	if _, err := os.Stat(filepath.Join(root, fanout("0000000000000001.0"), "0000000000000001.0")); err != nil {
 		t.Fatalf("file not in its fan-out directory: %v", err)
 	}
 }
