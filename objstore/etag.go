@@ -2,6 +2,8 @@ package objstore
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 
 	"github.com/shallot-storage/shallot/meta"
 )
@@ -53,6 +55,34 @@ func (s *Store) computeStaleETag(ctx context.Context, ino Ino) error {
 	defer r.Close()
 	_, err = r.computeETag(ctx, &n)
 	return err
+}
+
+// lateETagBacklog is the hasher backlog (bytes) below which a commit waits
+// for the digest: about a millisecond of MD5. (A variable for tests.)
+var lateETagBacklog uint64 = 1 << 20
+
+// lateETag records the digest of a sequentially written file once its
+// hasher catches up, unless the file changed after that commit.
+func (s *Store) lateETag(ino Ino, size uint64, mtime int64, digest <-chan []byte) {
+	defer s.background.Done()
+	s.recordETag(ino, size, mtime, hex.EncodeToString(<-digest))
+}
+
+// recordETag stores a computed ETag as the inode's unless the inode
+// changed since the content hashed (size, mtime) or has one already.
+func (s *Store) recordETag(ino Ino, size uint64, mtime int64, etag string) {
+	err := s.db.UpdateNoSync(func(x *meta.Txn) error {
+		cur, err := x.Inode(uint64(ino))
+		if err != nil || cur.Mtime != mtime || cur.Size != size || cur.Flags&meta.FlagETagStale == 0 {
+			return err
+		}
+		cur.ETag = etag
+		cur.Flags &^= meta.FlagETagStale
+		return x.PutInode(&cur)
+	})
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		s.log.WithError(err).WithField("ino", ino).Warn("record computed etag")
+	}
 }
 
 // Close stops the store's background work and waits for it. The metadata

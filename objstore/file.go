@@ -325,9 +325,18 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		old = append(old, meta.Extent{Blob: id})
 	}
 	garbage := unreferenced(old, newExt)
+	// A sequential writer's MD5 is the ETag. When the hasher lags (a fast
+	// stream on a busy machine), the commit does not wait for it: the
+	// digest is recorded when it arrives (lateETag), and until then the
+	// ETag counts as stale, so an S3 reader computes it if it asks first.
 	etag, stale := "", true
+	var late <-chan []byte
 	if f.md5OK && f.md5Next == f.size {
-		etag, stale = hex.EncodeToString(f.md5.sum()), false
+		if f.md5.backlog() < lateETagBacklog {
+			etag, stale = hex.EncodeToString(f.md5.sum()), false
+		} else {
+			late = f.md5.sumLater()
+		}
 	}
 	mtime, now := f.mtime, s.now()
 	if mtime == 0 {
@@ -367,7 +376,11 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	f.committed, f.view, f.inline, f.staged = newExt, newExt, newInline, nil
 	f.ra.drop()
 	f.inlineMerged = false
-	f.wroteStale = stale
+	f.wroteStale = stale && late == nil
+	if late != nil {
+		s.background.Add(1)
+		go s.lateETag(f.ino, f.size, mtime, late)
+	}
 	f.dirty.reset()
 	f.changed, f.mtime = false, 0
 	switch {

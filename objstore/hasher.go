@@ -3,6 +3,7 @@ package objstore
 import (
 	"crypto/md5"
 	"hash"
+	"sync/atomic"
 )
 
 // seqHasher computes the MD5 of a file written sequentially from offset 0
@@ -11,6 +12,9 @@ import (
 // only grows by appending and replaces (never edits) merged runs.
 type seqHasher struct {
 	ch chan hashItem
+	// fed and hashed count bytes handed over and bytes digested: their
+	// difference is the backlog a digest would wait for.
+	fed, hashed atomic.Uint64
 }
 
 type hashItem struct {
@@ -31,17 +35,31 @@ func (h *seqHasher) run(m hash.Hash) {
 			continue
 		}
 		m.Write(it.data)
+		h.hashed.Add(uint64(len(it.data)))
 	}
 }
 
-func (h *seqHasher) feed(p []byte) { h.ch <- hashItem{data: p} }
+func (h *seqHasher) feed(p []byte) {
+	h.fed.Add(uint64(len(p)))
+	h.ch <- hashItem{data: p}
+}
 
-// sum waits for everything fed so far and returns its MD5.
-func (h *seqHasher) sum() []byte {
+// backlog is how many bytes fed are not digested yet.
+func (h *seqHasher) backlog() uint64 {
+	hashed := h.hashed.Load() // first: fed only grows past it
+	return h.fed.Load() - hashed
+}
+
+// sumLater asks for the MD5 of everything fed so far; it arrives on the
+// channel once the goroutine has digested it, while later feeds go on.
+func (h *seqHasher) sumLater() <-chan []byte {
 	reply := make(chan []byte, 1)
 	h.ch <- hashItem{reply: reply}
-	return <-reply
+	return reply
 }
+
+// sum waits for everything fed so far and returns its MD5.
+func (h *seqHasher) sum() []byte { return <-h.sumLater() }
 
 // stop ends the goroutine; the hasher must not be used after.
 func (h *seqHasher) stop() { close(h.ch) }

@@ -171,17 +171,6 @@ func (r *ObjectReader) computeETag(ctx context.Context, n *meta.Inode) (string, 
 		return "", fmt.Errorf("compute etag of inode %d: %w", n.Ino, err)
 	}
 	etag := hex.EncodeToString(h.Sum(nil))
-	err := r.s.db.UpdateNoSync(func(x *meta.Txn) error {
-		cur, err := x.Inode(n.Ino)
-		if err != nil || cur.Mtime != n.Mtime || cur.Size != n.Size || cur.Flags&meta.FlagETagStale == 0 {
-			return err
-		}
-		cur.ETag = etag
-		cur.Flags &^= meta.FlagETagStale
-		return x.PutInode(&cur)
-	})
-	if err != nil && !errors.Is(err, meta.ErrNotFound) {
-		r.s.log.WithError(err).WithField("ino", n.Ino).Warn("record computed etag")
-	}
+	r.s.recordETag(Ino(n.Ino), n.Size, n.Mtime, etag)
 	return etag, nil
 }

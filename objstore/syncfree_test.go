@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shallot-storage/shallot/meta"
 	"github.com/shallot-storage/shallot/objstore/blob"
 )
 
@@ -94,5 +95,46 @@ func TestSyncLoopBoundsVolatility(t *testing.T) {
 			t.Fatalf("after 5 s: %d commits unsynced, %d blobs left", s.db.Unsynced(), s.rawBlobs(t))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLateETag: a commit that does not wait for a lagging MD5 still ends
+// with the right ETag, recorded by the hasher when it catches up (and
+// not by a second pass over the file).
+func TestLateETag(t *testing.T) {
+	old := lateETagBacklog
+	lateETagBacklog = 0 // every commit leaves the digest to arrive later
+	t.Cleanup(func() { lateETagBacklog = old })
+	s := NewTesting(t, Options{InlineMax: 1 << 10, BlobSize: 8 << 10})
+	a := mustCreate(t, s, RootIno, "f")
+	h, err := s.Open(ctx, a.Ino, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789"), 5000)
+	for off := 0; off < len(data); off += 4096 {
+		if _, err := h.WriteAt(ctx, data[off:min(off+4096, len(data))], int64(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n meta.Inode
+		if err := s.db.View(func(x *meta.Txn) (err error) { n, err = x.Inode(uint64(a.Ino)); return }); err != nil {
+			t.Fatal(err)
+		}
+		if n.Flags&meta.FlagETagStale == 0 {
+			if n.ETag != md5hex(data) {
+				t.Fatalf("etag %s, want %s", n.ETag, md5hex(data))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("etag still stale 5 s after the close")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -148,9 +148,11 @@ func writeSync(f *os.File, data [][]byte) error {
 
 // makeLeaf creates a fan-out directory that vanished and makes its entry
 // durable. The root is fsynced even when another writer created the
-// directory first, since that writer may not have synced it yet.
+// directory first, since that writer may not have synced it yet. A missing
+// root is never recreated: it is a lost disk (or one not mounted), and
+// writing into a fresh directory in its place would hide that.
 func (d *Dir) makeLeaf(leaf string) error {
-	if err := os.MkdirAll(leaf, 0o755); err != nil {
+	if err := os.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	return syncDir(filepath.Dir(leaf))
