@@ -145,7 +145,7 @@ func (f *openFile) stopMD5() {
 	f.md5OK = false
 }
 
-// overlayAttrLocked reports buffered size and mtime in a.
+// overlayAttrLocked reports buffered size, mtime and blocks in a.
 func (f *openFile) overlayAttrLocked(a *Attr) {
 	if !f.loaded || !f.changed {
 		return
@@ -154,9 +154,7 @@ func (f *openFile) overlayAttrLocked(a *Attr) {
 	if f.mtime != 0 {
 		a.Mtime, a.Ctime = ns(f.mtime), ns(f.mtime)
 	}
-	if b := (f.size + 511) / 512; b < a.Blocks || a.Blocks == 0 {
-		a.Blocks = b
-	}
+	a.Blocks = (f.storedLocked() + 511) / 512
 	a.ETag = ""
 }
 
