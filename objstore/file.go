@@ -105,7 +105,8 @@ func (f *openFile) load() error {
 	return nil
 }
 
-// release drops a reference; the last one frees an unlinked inode.
+// release drops a reference; the last one drops what a failed commit left
+// and frees an unlinked inode.
 func (s *Store) release(f *openFile) {
 	s.openMu.Lock()
 	f.refs--
@@ -117,6 +118,7 @@ func (s *Store) release(f *openFile) {
 	if last {
 		f.mu.Lock()
 		f.stopMD5()
+		f.discardLocked()
 		f.mu.Unlock()
 		if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
 			s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
@@ -362,7 +364,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		return x.PutInode(&n)
 	})
 	if err != nil {
-		s.deleteBlobs(written)
+		s.deleteUnnamed(f.ino, written)
 		return fmt.Errorf("commit inode %d: %w", f.ino, err)
 	}
 	f.committed, f.view, f.inline, f.staged = newExt, newExt, newInline, nil
