@@ -155,6 +155,10 @@ func (d *DB) NextID(name string) (uint64, error) {
 // Sync makes every committed transaction durable.
 func (d *DB) Sync() error { return d.sync.Sync() }
 
+// Unsynced counts the committed transactions no finished sync covers yet:
+// what a crash now could lose.
+func (d *DB) Unsynced() uint64 { return d.sync.commits.Load() - d.sync.synced.Load() }
+
 // valueLogGC reclaims value-log space in the background, as badger wants
 // its owner to do.
 func (d *DB) valueLogGC() {

@@ -36,6 +36,10 @@ func (s *Store) Open(ctx context.Context, ino Ino, truncate bool) (*Handle, erro
 type Handle struct {
 	f        *openFile
 	released atomic.Bool
+	// wrote: writes went through this handle. Only such a handle's close
+	// commits durably: a reader's close must not pay for a sync of what
+	// others committed (namespace changes through the mount wait for one).
+	wrote atomic.Bool
 }
 
 // Ino is the inode the handle is open on.
@@ -56,6 +60,7 @@ func (h *Handle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 	if off < 0 {
 		return 0, fmt.Errorf("write at %d: %w", off, ErrInvalid)
 	}
+	h.wrote.Store(true)
 	if err := h.f.write(ctx, p, uint64(off)); err != nil {
 		return 0, err
 	}
@@ -69,16 +74,19 @@ func (h *Handle) Size() uint64 {
 	return h.f.size
 }
 
-// Flush commits buffered writes durably (close(2) of one descriptor).
-func (h *Handle) Flush(ctx context.Context) error { return h.commit(ctx) }
+// Flush commits buffered writes (close(2) of one descriptor): durably if
+// they came through this handle. A handle that only read publishes what
+// other handles of the file buffered, without waiting for a sync, and
+// with nothing buffered costs nothing.
+func (h *Handle) Flush(ctx context.Context) error { return h.commit(ctx, h.wrote.Load()) }
 
-// Fsync commits buffered writes durably.
-func (h *Handle) Fsync(ctx context.Context) error { return h.commit(ctx) }
+// Fsync commits buffered writes durably, whichever handle wrote them.
+func (h *Handle) Fsync(ctx context.Context) error { return h.commit(ctx, true) }
 
-func (h *Handle) commit(ctx context.Context) error {
+func (h *Handle) commit(ctx context.Context, durable bool) error {
 	h.f.mu.Lock()
 	changed := h.f.changed
-	err := h.f.commitLocked(ctx, true)
+	err := h.f.commitLocked(ctx, durable)
 	h.f.mu.Unlock()
 	if err == nil && changed {
 		h.f.s.emit(ctx, Event{Kind: EventContent, Ino: h.f.ino})
@@ -86,12 +94,13 @@ func (h *Handle) commit(ctx context.Context) error {
 	return err
 }
 
-// Release commits and closes the handle; later calls do nothing.
+// Release commits (as Flush) and closes the handle; later calls do
+// nothing.
 func (h *Handle) Release(ctx context.Context) error {
 	if h.released.Swap(true) {
 		return nil
 	}
-	err := h.commit(ctx)
+	err := h.Flush(ctx)
 	h.f.mu.RLock()
 	stale := !h.f.changed && !(h.f.md5OK && h.f.md5Next == h.f.size)
 	h.f.mu.RUnlock()
