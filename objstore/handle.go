@@ -19,8 +19,7 @@ func (s *Store) Open(ctx context.Context, ino Ino, truncate bool) (*Handle, erro
 		f.mu.Lock()
 		var err error
 		if f.size != 0 || f.changed {
-			f.truncateLocked(0)
-			err = f.commitLocked(ctx, true)
+			err = f.truncateCommitLocked(ctx, 0)
 		}
 		f.mu.Unlock()
 		if err != nil {
@@ -122,8 +121,7 @@ func (s *Store) truncate(ctx context.Context, ino Ino, size uint64) error {
 	}
 	defer s.release(f)
 	f.mu.Lock()
-	f.truncateLocked(size)
-	err = f.commitLocked(ctx, true)
+	err = f.truncateCommitLocked(ctx, size)
 	f.mu.Unlock()
 	if err == nil {
 		s.emit(ctx, Event{Kind: EventContent, Ino: ino})
