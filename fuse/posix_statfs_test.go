@@ -41,3 +41,23 @@ func TestStatfsCapacity(t *testing.T) {
 		t.Errorf("a 4 MiB file used %d bytes of free space, want about 4 MiB", used)
 	}
 }
+
+// TestStatfsInodes: statfs's inode counts count inodes: creating files
+// uses that many (`df -i` shows the number of files).
+func TestStatfsInodes(t *testing.T) {
+	m := mountTesting(t, Options{})
+	used := func() uint64 {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(m.dir, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Files - st.Ffree
+	}
+	before := used()
+	for i := 0; i < 100; i++ {
+		mustWrite(t, m.path(fmt.Sprintf("f%d", i)), nil)
+	}
+	if got := used() - before; got != 100 {
+		t.Errorf("100 new files use %d inodes", got)
+	}
+}

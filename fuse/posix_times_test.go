@@ -1,6 +1,7 @@
 package fuse
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -277,5 +278,45 @@ func TestTimestampPrecision(t *testing.T) {
 	}
 	if got := kernelStamps(t, p).m; !got.Equal(old) {
 		t.Errorf("mtime before 1970: got %v, want %v", got, old)
+	}
+}
+
+// TestTimestampRange: utimensat with a time the store cannot hold (int64
+// nanoseconds reach from 1677 to 2262) fails with EINVAL and leaves the
+// times alone, rather than storing another time; times inside the range
+// near its ends are kept exactly.
+func TestTimestampRange(t *testing.T) {
+	m := mountTesting(t, Options{AttrTimeout: time.Nanosecond})
+	p := m.path("f")
+	mustWrite(t, p, []byte("x"))
+	tests := []struct {
+		name string
+		ts   unix.Timespec
+		ok   bool
+	}{
+		{"1678", unix.Timespec{Sec: -9_214_646_400}, true},
+		{"2261", unix.Timespec{Sec: 9_183_110_400, Nsec: 999_999_999}, true},
+		{"1600", unix.Timespec{Sec: -11_676_096_000}, false},
+		{"2500", unix.Timespec{Sec: 16_725_225_600}, false},
+		{"tv_sec max", unix.Timespec{Sec: math.MaxInt64}, false},
+		{"tv_sec min", unix.Timespec{Sec: math.MinInt64}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := kernelStamps(t, p)
+			err := unix.UtimesNanoAt(unix.AT_FDCWD, p, []unix.Timespec{tc.ts, tc.ts}, 0)
+			k := kernelStamps(t, p)
+			want := time.Unix(tc.ts.Unix())
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("utimensat %v: %v", want, err)
+			case tc.ok && (!k.a.Equal(want) || !k.m.Equal(want)):
+				t.Errorf("set to %v: atime %v mtime %v", want, k.a, k.m)
+			case !tc.ok && err != syscall.EINVAL:
+				t.Errorf("utimensat to tv_sec %d: %v, want EINVAL (times now %v %v)", tc.ts.Sec, err, k.a, k.m)
+			case !tc.ok && (!k.a.Equal(before.a) || !k.m.Equal(before.m)):
+				t.Errorf("refused utimensat changed times: %v %v, were %v %v", k.a, k.m, before.a, before.m)
+			}
+		})
 	}
 }

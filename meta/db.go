@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -31,6 +32,8 @@ type DB struct {
 	bdb  *badger.DB
 	log  *logrus.Entry
 	sync *groupSync
+	// inodes counts inode records (see inodecount.go).
+	inodes atomic.Int64
 
 	seqMu sync.Mutex
 	seqs  map[string]*badger.Sequence
@@ -71,6 +74,12 @@ func Open(opts Options) (*DB, error) {
 	d := &DB{bdb: bdb, log: log, seqs: map[string]*badger.Sequence{},
 		stopGC: make(chan struct{}), gcDone: make(chan struct{})}
 	d.sync = newGroupSync(bdb.Sync)
+	var inodes int64
+	if err := d.View(func(x *Txn) (err error) { inodes, err = x.countInodes(); return }); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("count inodes in %s: %w", opts.Dir, err)
+	}
+	d.inodes.Store(inodes)
 	go d.valueLogGC()
 	return d, nil
 }
@@ -110,8 +119,10 @@ func (d *DB) Update(fn func(*Txn) error) error {
 // may be lost in a crash without breaking a promise (e.g. atime).
 func (d *DB) UpdateNoSync(fn func(*Txn) error) error {
 	for attempt := 0; ; attempt++ {
-		err := d.bdb.Update(func(t *badger.Txn) error { return fn(&Txn{t: t}) })
+		var x *Txn
+		err := d.bdb.Update(func(t *badger.Txn) error { x = &Txn{t: t}; return fn(x) })
 		if err == nil {
+			d.inodes.Add(x.inodes)
 			d.sync.committed()
 		}
 		if errors.Is(err, badger.ErrConflict) && attempt < maxConflictRetries {

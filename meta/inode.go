@@ -98,7 +98,7 @@ func (x *Txn) Inode(ino uint64) (Inode, error) {
 }
 
 // PutInode writes n.
-func (x *Txn) PutInode(n *Inode) error { return x.set(key(pfxInode, n.Ino), n.encode()) }
+func (x *Txn) PutInode(n *Inode) error { return x.putInodeKey(key(pfxInode, n.Ino), n.encode()) }
 
 // DeleteInode removes the inode record with its content, extents, and
 // xattrs. The caller frees the blobs the extents named (after commit).
@@ -114,7 +114,7 @@ func (x *Txn) DeleteInode(ino uint64) error {
 	if err := x.del(key(pfxOrphan, ino)); err != nil {
 		return err
 	}
-	return x.del(key(pfxInode, ino))
+	return x.delInodeKey(key(pfxInode, ino))
 }
 
 // Content returns the inline bytes of a small file (nil if none).

@@ -12,7 +12,12 @@ import (
 
 // Txn is one metadata transaction. Its typed methods live beside the
 // record they handle; the raw operations below are all they use.
-type Txn struct{ t *badger.Txn }
+type Txn struct {
+	t *badger.Txn
+	// inodes is how many inode records the transaction added, less those
+	// it deleted (see inodecount.go).
+	inodes int64
+}
 
 func (x *Txn) get(k []byte) ([]byte, error) {
 	it, err := x.t.Get(k)

@@ -179,3 +179,27 @@ func TestGroupSyncSkipsWhenNothingCommitted(t *testing.T) {
 		t.Fatalf("%d syncs for one commit", calls.Load())
 	}
 }
+
+func TestUnsynced(t *testing.T) {
+	d := openMem(t)
+	put := func(x *Txn) error { return x.PutConfig("k", []byte("v")) }
+	steps := []struct {
+		name string
+		do   func() error
+		want uint64
+	}{
+		{"nothing yet", func() error { return nil }, 0},
+		{"commit without sync", func() error { return d.UpdateNoSync(put) }, 1},
+		{"another", func() error { return d.UpdateNoSync(put) }, 2},
+		{"sync", d.Sync, 0},
+		{"durable commit", func() error { return d.Update(put) }, 0},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := d.Unsynced(); got != st.want {
+			t.Errorf("after %s: %d unsynced, want %d", st.name, got, st.want)
+		}
+	}
+}

@@ -3,12 +3,28 @@ package objstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/shallot-storage/shallot/meta"
 )
 
 func ns(t int64) time.Time { return time.Unix(0, t) }
+
+// Times are kept as int64 nanoseconds since 1970, which reach from 1677 to
+// 2262. A time outside is refused rather than wrapped into another one.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// unixNano is t as stored, or ErrInvalid when it cannot be.
+func unixNano(t time.Time) (int64, error) {
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fmt.Errorf("time %s outside %d..%d: %w", t.UTC().Format(time.RFC3339), minTime.Year(), maxTime.Year(), ErrInvalid)
+	}
+	return t.UnixNano(), nil
+}
 
 func attrOf(n *meta.Inode) Attr {
 	a := Attr{Ino: Ino(n.Ino), Gen: n.Gen, Mode: n.Mode, Nlink: n.Nlink, Uid: n.Uid, Gid: n.Gid,
@@ -58,6 +74,18 @@ func (s *Store) GetAttr(ctx context.Context, ino Ino) (Attr, error) {
 // SetAttr changes the attributes named in in. A size change commits the
 // open file's buffered writes first, then truncates in one transaction.
 func (s *Store) SetAttr(ctx context.Context, ino Ino, in SetAttrIn) (Attr, error) {
+	var atime, mtime int64
+	var err error
+	if in.Atime != nil {
+		if atime, err = unixNano(*in.Atime); err != nil {
+			return Attr{}, err
+		}
+	}
+	if in.Mtime != nil {
+		if mtime, err = unixNano(*in.Mtime); err != nil {
+			return Attr{}, err
+		}
+	}
 	if in.Size != nil {
 		if err := s.truncate(ctx, ino, *in.Size); err != nil {
 			return Attr{}, err
@@ -80,10 +108,10 @@ func (s *Store) SetAttr(ctx context.Context, ino Ino, in SetAttrIn) (Attr, error
 				n.Gid = *in.Gid
 			}
 			if in.Atime != nil {
-				n.Atime = in.Atime.UnixNano()
+				n.Atime = atime
 			}
 			if in.Mtime != nil {
-				n.Mtime = in.Mtime.UnixNano()
+				n.Mtime = mtime
 			}
 			n.Ctime = now
 			return x.PutInode(&n)
@@ -92,7 +120,7 @@ func (s *Store) SetAttr(ctx context.Context, ino Ino, in SetAttrIn) (Attr, error
 			return Attr{}, err
 		}
 		if f := s.openFileIfAny(ino); f != nil && in.Mtime != nil {
-			f.setMtime(in.Mtime.UnixNano())
+			f.setMtime(mtime)
 		}
 		s.emit(ctx, Event{Kind: EventContent, Ino: ino})
 	}

@@ -105,7 +105,8 @@ func (f *openFile) load() error {
 	return nil
 }
 
-// release drops a reference; the last one frees an unlinked inode.
+// release drops a reference; the last one drops what a failed commit left
+// and frees an unlinked inode.
 func (s *Store) release(f *openFile) {
 	s.openMu.Lock()
 	f.refs--
@@ -117,6 +118,7 @@ func (s *Store) release(f *openFile) {
 	if last {
 		f.mu.Lock()
 		f.stopMD5()
+		f.discardLocked()
 		f.mu.Unlock()
 		if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
 			s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
@@ -145,7 +147,7 @@ func (f *openFile) stopMD5() {
 	f.md5OK = false
 }
 
-// overlayAttrLocked reports buffered size and mtime in a.
+// overlayAttrLocked reports buffered size, mtime and blocks in a.
 func (f *openFile) overlayAttrLocked(a *Attr) {
 	if !f.loaded || !f.changed {
 		return
@@ -154,9 +156,7 @@ func (f *openFile) overlayAttrLocked(a *Attr) {
 	if f.mtime != 0 {
 		a.Mtime, a.Ctime = ns(f.mtime), ns(f.mtime)
 	}
-	if b := (f.size + 511) / 512; b < a.Blocks || a.Blocks == 0 {
-		a.Blocks = b
-	}
+	a.Blocks = (f.storedLocked() + 511) / 512
 	a.ETag = ""
 }
 
@@ -370,7 +370,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		return x.PutInode(&n)
 	})
 	if err != nil {
-		s.deleteBlobs(written)
+		s.deleteUnnamed(f.ino, written)
 		return fmt.Errorf("commit inode %d: %w", f.ino, err)
 	}
 	f.committed, f.view, f.inline, f.staged = newExt, newExt, newInline, nil

@@ -19,8 +19,7 @@ func (s *Store) Open(ctx context.Context, ino Ino, truncate bool) (*Handle, erro
 		f.mu.Lock()
 		var err error
 		if f.size != 0 || f.changed {
-			f.truncateLocked(0)
-			err = f.commitLocked(ctx, false)
+			err = f.truncateCommitLocked(ctx, 0)
 		}
 		f.mu.Unlock()
 		if err != nil {
@@ -90,7 +89,8 @@ func (h *Handle) commit(ctx context.Context, durable bool) error {
 	return err
 }
 
-// Release commits and closes the handle; later calls do nothing.
+// Release commits (as Flush) and closes the handle; later calls do
+// nothing.
 func (h *Handle) Release(ctx context.Context) error {
 	if h.released.Swap(true) {
 		return nil
@@ -117,8 +117,7 @@ func (s *Store) truncate(ctx context.Context, ino Ino, size uint64) error {
 	}
 	defer s.release(f)
 	f.mu.Lock()
-	f.truncateLocked(size)
-	err = f.commitLocked(ctx, false)
+	err = f.truncateCommitLocked(ctx, size)
 	f.mu.Unlock()
 	if err == nil {
 		s.emit(ctx, Event{Kind: EventContent, Ino: ino})

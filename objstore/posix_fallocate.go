@@ -79,8 +79,12 @@ func (h *Handle) Fallocate(ctx context.Context, off, n uint64, mode FallocMode) 
 			changed = true
 		}
 		if !keep && end > f.size {
+			if !changed {
+				// Only the size changes: a failed commit leaves it.
+				changed = true
+				return f.truncateCommitLocked(ctx, end)
+			}
 			f.truncateLocked(end)
-			changed = true
 		}
 		if !changed {
 			return nil
