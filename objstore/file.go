@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/shallot-storage/shallot/meta"
 	"github.com/shallot-storage/shallot/objstore/blob"
@@ -51,6 +52,9 @@ type openFile struct {
 	deferred []uint64
 	// wroteStale: a commit of this open file left the ETag unknown.
 	wroteStale bool
+	// noCapAt is Store.capChanges+1 as of a lookup that found no
+	// security.capability (see getCapability); 0 when unknown.
+	noCapAt atomic.Uint64
 }
 
 // acquire returns the open state of ino with a reference taken, loaded.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shallot-storage/shallot/meta"
@@ -77,6 +78,8 @@ type Store struct {
 
 	freeMu    sync.Mutex
 	freeQueue []uint64 // blobs to delete after the next metadata sync
+
+	capChanges atomic.Uint64 // sets and removes of security.capability
 }
 
 // New builds a store on an open metadata database and blob layer, creating

@@ -23,6 +23,9 @@ const (
 
 // GetXattr returns one attribute (ErrNoAttr if absent).
 func (s *Store) GetXattr(ctx context.Context, ino Ino, name string) ([]byte, error) {
+	if name == xattrCapability {
+		return s.getCapability(ino)
+	}
 	var v []byte
 	err := s.db.View(func(x *meta.Txn) error {
 		n, err := inode(x, ino)
@@ -78,6 +81,7 @@ func (s *Store) SetXattr(ctx context.Context, ino Ino, name string, value []byte
 		return fmt.Errorf("xattr %q is reserved: %w", name, ErrPermission)
 	}
 	now := s.now()
+	defer s.capabilityChanged(name)
 	err := s.update(ctx, func(x *meta.Txn) error {
 		n, err := inode(x, ino)
 		if err != nil {
@@ -112,6 +116,7 @@ func (s *Store) SetXattr(ctx context.Context, ino Ino, name string, value []byte
 // RemoveXattr deletes one attribute (ErrNoAttr if absent).
 func (s *Store) RemoveXattr(ctx context.Context, ino Ino, name string) error {
 	now := s.now()
+	defer s.capabilityChanged(name)
 	err := s.update(ctx, func(x *meta.Txn) error {
 		n, err := inode(x, ino)
 		if err != nil {

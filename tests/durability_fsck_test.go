@@ -33,13 +33,12 @@ func shallotCmd(t testing.TB, args ...string) (string, int) {
 	return "", -1
 }
 
-// shardPath is where a disk directory keeps a file: two fan-out levels
+// shardPath is where a disk directory keeps a file: one fan-out level
 // named by the FNV-1a hash of the name (see objstore/disk.Dir).
 func shardPath(dir, name string) string {
 	h := fnv.New32a()
 	h.Write([]byte(name))
-	v := h.Sum32()
-	return filepath.Join(dir, fmt.Sprintf("%02x", v>>24), fmt.Sprintf("%02x", v>>16&0xff), name)
+	return filepath.Join(dir, fmt.Sprintf("%02x", h.Sum32()>>24), name)
 }
 
 // objectSet is content written through both doors, checked as a whole.
