@@ -94,13 +94,16 @@ func TestDirentOrderIsS3Order(t *testing.T) {
 
 func TestPartsAndUploads(t *testing.T) {
 	d := openMem(t)
-	u := Upload{Bucket: "b", Key: "k/ü", UploadID: "id1", Xattrs: map[string]string{"user.x": "y"}}
+	u := Upload{Bucket: "b", Key: "k/ü", UploadID: "id1", Xattrs: map[string]string{"user.x": "y"},
+		ChecksumAlgorithm: "crc32", ChecksumType: "COMPOSITE"}
 	err := d.Update(func(x *Txn) error {
 		if err := x.PutUpload(&u); err != nil {
 			return err
 		}
 		for _, n := range []int{3, 1, 2} {
-			if err := x.PutPart("id1", &Part{Number: n, Size: uint64(n), Extents: []Extent{{Len: uint64(n), Blob: 7}}}); err != nil {
+			p := &Part{Number: n, Size: uint64(n), Extents: []Extent{{Len: uint64(n), Blob: 7}},
+				Checksums: map[string]string{"crc32": "AAAAAA==", "sha1": "x"}}
+			if err := x.PutPart("id1", p); err != nil {
 				return err
 			}
 		}
@@ -115,7 +118,7 @@ func TestPartsAndUploads(t *testing.T) {
 			t.Errorf("upload %+v %v", got, err)
 		}
 		ps, err := x.Parts("id1", 1, 0)
-		if err != nil || len(ps) != 2 || ps[0].Number != 2 || ps[1].Extents[0].Len != 3 {
+		if err != nil || len(ps) != 2 || ps[0].Number != 2 || ps[1].Extents[0].Len != 3 || ps[0].Checksums["crc32"] != "AAAAAA==" {
 			t.Errorf("parts %+v %v", ps, err)
 		}
 		return nil
@@ -129,6 +132,34 @@ func TestPartsAndUploads(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Records written before the checksum fields existed still decode.
+func TestMultipartRecordsVersion1(t *testing.T) {
+	var e enc
+	e.u8(1)
+	e.sv(42)
+	e.uv(1000)
+	e.uv(100)
+	e.str("text/plain")
+	e.uv(0)
+	u, err := decodeUpload(uploadKey("b", "k", "id"), e.b)
+	if err != nil || u.Initiated != 42 || u.Gid != 100 || u.ContentType != "text/plain" || u.ChecksumAlgorithm != "" {
+		t.Fatalf("v1 upload: %+v %v", u, err)
+	}
+	e = enc{}
+	e.u8(1)
+	e.uv(5)
+	e.str("etag")
+	e.sv(7)
+	e.uv(1)
+	for _, v := range []uint64{0, 5, 9, 0} {
+		e.uv(v)
+	}
+	p, err := decodePart(partKey("id", 3), e.b)
+	if err != nil || p.Number != 3 || p.Size != 5 || p.ETag != "etag" || len(p.Extents) != 1 || p.Checksums != nil {
+		t.Fatalf("v1 part: %+v %v", p, err)
+	}
 }
 
 func TestGroupSyncShares(t *testing.T) {

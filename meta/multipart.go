@@ -14,6 +14,10 @@ type Upload struct {
 	// Xattrs are the extended attributes the object gets at completion
 	// (user metadata, stored headers, tags), by full attribute name.
 	Xattrs map[string]string
+	// ChecksumAlgorithm, when set, is the algorithm every part carries a
+	// checksum of (lower case: "crc32", "sha256"...), and ChecksumType how
+	// the object's checksum is made of them ("COMPOSITE" or "FULL_OBJECT").
+	ChecksumAlgorithm, ChecksumType string
 }
 
 // Part is one uploaded part; its data lives in blobs the upload owns.
@@ -23,9 +27,14 @@ type Part struct {
 	ETag    string // hex MD5
 	Mtime   int64
 	Extents []Extent // offsets relative to the part
+	// Checksums are the verified checksums of the part's bytes, by
+	// lower-case algorithm name (base64 values).
+	Checksums map[string]string
 }
 
-const uploadVersion, partVersion = 1, 1
+// Version 2 of both records adds the checksum fields; version 1 records
+// (written before) decode with none.
+const uploadVersion, partVersion = 2, 2
 
 func (u *Upload) encode() []byte {
 	var e enc
@@ -39,6 +48,8 @@ func (u *Upload) encode() []byte {
 		e.str(k)
 		e.str(v)
 	}
+	e.str(u.ChecksumAlgorithm)
+	e.str(u.ChecksumType)
 	return e.b
 }
 
@@ -49,7 +60,8 @@ func decodeUpload(k, v []byte) (Upload, error) {
 	}
 	u := Upload{Bucket: string(parts[0]), Key: string(parts[1]), UploadID: string(parts[2])}
 	d := dec{b: v}
-	if d.u8() != uploadVersion {
+	version := d.u8()
+	if version != 1 && version != uploadVersion {
 		d.fail()
 	}
 	u.Initiated = d.sv()
@@ -65,6 +77,9 @@ func decodeUpload(k, v []byte) (Upload, error) {
 			k := d.str()
 			u.Xattrs[k] = d.str()
 		}
+	}
+	if version >= 2 {
+		u.ChecksumAlgorithm, u.ChecksumType = d.str(), d.str()
 	}
 	return u, d.done("upload")
 }
@@ -125,6 +140,11 @@ func (p *Part) encode() []byte {
 		e.uv(x.Blob)
 		e.uv(x.BlobOff)
 	}
+	e.uv(uint64(len(p.Checksums)))
+	for alg, v := range p.Checksums {
+		e.str(alg)
+		e.str(v)
+	}
 	return e.b
 }
 
@@ -134,7 +154,8 @@ func decodePart(k, v []byte) (Part, error) {
 	}
 	p := Part{Number: int(binary.BigEndian.Uint32(k[len(k)-4:]))}
 	d := dec{b: v}
-	if d.u8() != partVersion {
+	version := d.u8()
+	if version != 1 && version != partVersion {
 		d.fail()
 	}
 	p.Size = d.uv()
@@ -146,6 +167,19 @@ func decodePart(k, v []byte) (Part, error) {
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		p.Extents = append(p.Extents, Extent{Off: d.uv(), Len: d.uv(), Blob: d.uv(), BlobOff: d.uv()})
+	}
+	if version >= 2 {
+		n := d.uv()
+		if n > 16 {
+			d.fail()
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			if p.Checksums == nil {
+				p.Checksums = make(map[string]string, n)
+			}
+			alg := d.str()
+			p.Checksums[alg] = d.str()
+		}
 	}
 	return p, d.done("part")
 }

@@ -34,5 +34,9 @@ var (
 	ErrBadDigest      = errors.New("content digest does not match")
 	ErrIncompleteBody = errors.New("body shorter or longer than declared")
 	ErrPrecondition   = errors.New("precondition failed")
-	ErrKeyDisabled    = errors.New("access key disabled")
+	// ErrChecksumRequired: a part or a completion lacks the checksum the
+	// upload was created to carry.
+	ErrChecksumRequired = errors.New("checksum of the upload's algorithm missing")
+	ErrChecksumType     = errors.New("checksum type differs from the upload's")
+	ErrKeyDisabled      = errors.New("access key disabled")
 )

@@ -80,7 +80,7 @@ func newFsckRig(t *testing.T) *fsckRig {
 	}
 	for n := 1; n <= 2; n++ {
 		p := bytes.Repeat([]byte{byte(n)}, 5<<10)
-		if _, err := s.UploadPart(ctx, "other", "mp", id, n, bytes.NewReader(p), int64(len(p)), nil); err != nil {
+		if _, err := s.UploadPart(ctx, "other", "mp", id, n, bytes.NewReader(p), int64(len(p)), PartOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

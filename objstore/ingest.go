@@ -19,8 +19,12 @@ type ingested struct {
 	extents []meta.Extent
 	blobs   []uint64 // written for this body: freed if it is not committed
 	// upload, when set, is the multipart upload whose parts become the
-	// object: its records go in the same transaction.
-	upload *meta.Upload
+	// object: its records go in the same transaction, which checks that
+	// parts (the records the object is made of) are still current and
+	// collects in garbage the data of the parts left out.
+	upload  *meta.Upload
+	parts   []meta.Part
+	garbage []uint64
 }
 
 // drop frees the blobs of a body that will not be committed.

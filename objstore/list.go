@@ -189,8 +189,20 @@ func (w *lister) walk(dir uint64, path string) error {
 	})
 }
 
+// info describes a listed object. Of the stored headers it carries only
+// the storage class, which listings report: one point read, cheap when
+// absent (STANDARD), as it mostly is.
 func (w *lister) info(key string, n *meta.Inode) (ObjectInfo, error) {
 	info := w.s.objectInfo(w.bucket, key, n)
+	if n.Mode&ModeType == ModeRegular {
+		switch class, err := w.x.Xattr(n.Ino, xattrStorageClass); err {
+		case nil:
+			info.Headers = map[string]string{"x-amz-storage-class": string(class)}
+		case meta.ErrNotFound:
+		default:
+			return info, err
+		}
+	}
 	if n.Flags&meta.FlagETagStale != 0 && n.Mode&ModeType == ModeRegular {
 		// Rare: the file was written at random offsets and closed moments
 		// ago. Reading it here keeps the listing's ETag true.

@@ -21,6 +21,7 @@ import (
 const (
 	xattrTagging        = "user.s3.tagging"
 	xattrChecksumPrefix = "user.s3.checksum-"
+	xattrStorageClass   = xattrReserved + "x-amz-storage-class"
 )
 
 // SystemHeaders are the HTTP headers S3 stores with an object and returns

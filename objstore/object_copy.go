@@ -2,8 +2,12 @@ package objstore
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/hex"
+	"fmt"
+	"hash"
 	"io"
+	"strings"
 )
 
 // CopyObject copies the bytes of one object to another key, taking the
@@ -17,24 +21,27 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	defer src.Close()
 	info := src.Info()
 	put := PutOptions{Owner: opts.Owner, ContentType: info.ContentType, Meta: info.Meta,
-		Headers: info.Headers, Tags: info.Tags}
+		Headers: info.Headers, Tags: info.Tags, IfMatch: opts.IfMatch, IfNoneMatchStar: opts.IfNoneMatchStar}
 	if opts.ReplaceMeta {
 		put.ContentType, put.Meta, put.Headers = opts.ContentType, opts.Meta, opts.Headers
 	}
 	if opts.ReplaceTags {
 		put.Tags = opts.Tags
 	}
-	attrs, err := objectXattrs(put.Meta, put.Headers, put.Tags, nil)
-	if err != nil {
+	if _, err := objectXattrs(put.Meta, put.Headers, put.Tags, nil); err != nil {
 		return ObjectInfo{}, err
 	}
 	segs, isDir, err := splitKey(dstKey)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	body := io.NewSectionReader(src, 0, info.Size)
+	var body io.Reader = io.NewSectionReader(src, 0, info.Size)
 	if isDir {
 		return s.putDirMarker(ctx, dstBucket, dstKey, segs, body, put)
+	}
+	put.Checksums, err = copyChecksums(info.Checksums, opts.ChecksumAlgorithm, &body)
+	if err != nil {
+		return ObjectInfo{}, err
 	}
 	if err := s.checkBucket(dstBucket); err != nil {
 		return ObjectInfo{}, err
@@ -43,5 +50,67 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	// The hashes of copyChecksums have seen the whole body now.
+	attrs, err := objectXattrs(put.Meta, put.Headers, put.Tags, put.Checksums)
+	if err != nil {
+		s.drop(in)
+		return ObjectInfo{}, err
+	}
 	return s.commitObject(ctx, dstBucket, dstKey, segs, in, hex.EncodeToString(in.md5), put, attrs)
+}
+
+// copyChecksums returns the checksums of a copy: those of the source that
+// hold for the copied bytes as they are, and those computed over the bytes
+// as *body streams (the map's values for them are filled at its EOF). alg,
+// when set, is the only algorithm the copy carries.
+func copyChecksums(source map[string]string, alg string, body *io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	var compute []string
+	if alg != "" {
+		compute = []string{alg}
+	} else {
+		for a, v := range source {
+			// A composite checksum describes parts the copy does not
+			// have; a full-object one stays true.
+			if strings.Contains(v, "-") {
+				compute = append(compute, a)
+			} else {
+				out[a] = v
+			}
+		}
+	}
+	if len(compute) == 0 {
+		return out, nil
+	}
+	hs := make([]hash.Hash, len(compute))
+	ws := make([]io.Writer, len(compute))
+	for i, a := range compute {
+		ca := ChecksumAlgorithmNamed(a)
+		if ca == nil {
+			return nil, fmt.Errorf("checksum algorithm %q: %w", a, ErrInvalid)
+		}
+		hs[i] = ca.New()
+		ws[i] = hs[i]
+	}
+	*body = &summingReader{r: io.TeeReader(*body, io.MultiWriter(ws...)), done: func() {
+		for i, a := range compute {
+			out[a] = base64.StdEncoding.EncodeToString(hs[i].Sum(nil))
+		}
+	}}
+	return out, nil
+}
+
+// summingReader calls done once, at the EOF of r.
+type summingReader struct {
+	r    io.Reader
+	done func()
+}
+
+func (s *summingReader) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if err == io.EOF && s.done != nil {
+		s.done()
+		s.done = nil
+	}
+	return n, err
 }

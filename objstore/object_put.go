@@ -103,10 +103,7 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 			}
 		}
 		if in.upload != nil {
-			if _, err := upload(x, bucket, key, in.upload.UploadID); err != nil {
-				return err
-			}
-			if err := x.DeleteUpload(in.upload); err != nil {
+			if err := joinUpload(x, in); err != nil {
 				return err
 			}
 		}

@@ -45,7 +45,15 @@ type PutOptions struct {
 	IfNoneMatchStar bool
 	// IfMatch, when set, must equal the current ETag (ErrPrecondition).
 	IfMatch string
+	// ChecksumAlgorithm (CreateMultipartUpload only), when set, is the
+	// algorithm every part must carry a checksum of (lower-case name), and
+	// ChecksumType (ChecksumComposite or ChecksumFullObject; empty for the
+	// algorithm's DefaultType) how the object's checksum is made of them.
+	ChecksumAlgorithm, ChecksumType string
 }
+
+// Write conditions are checked in the transaction that commits the write,
+// so of two racing conditional writers at most one wins.
 
 // CopyOptions select what CopyObject takes from the source.
 type CopyOptions struct {
@@ -59,6 +67,37 @@ type CopyOptions struct {
 	// ReplaceTags takes Tags from here (x-amz-tagging-directive REPLACE).
 	ReplaceTags bool
 	Tags        map[string]string
+	// ChecksumAlgorithm, when set, is computed over the copied bytes and
+	// replaces the source's checksums. Otherwise the source's full-object
+	// checksums are carried over and its composite ones (which describe
+	// parts the copy does not have) computed afresh.
+	ChecksumAlgorithm string
+	// Write conditions on the destination, as in PutOptions.
+	IfNoneMatchStar bool
+	IfMatch         string
+}
+
+// PartOptions carry what an S3 writer says about one part.
+type PartOptions struct {
+	// ContentMD5, when set, must match the MD5 of the body (ErrBadDigest).
+	ContentMD5 []byte
+	// Checksums verified by the door, read after the body's EOF as in
+	// PutOptions. An upload created with a ChecksumAlgorithm needs one of
+	// that algorithm (ErrChecksumRequired).
+	Checksums map[string]string
+}
+
+// CompleteOptions carry what an S3 client says when completing an upload.
+type CompleteOptions struct {
+	// Checksums, when set, must equal the object's checksum the store
+	// derives from the parts (ErrBadDigest); a composite one may be given
+	// without its "-N".
+	Checksums map[string]string
+	// ChecksumType, when set, must be the upload's (ErrChecksumType).
+	ChecksumType string
+	// Write conditions on the object the upload replaces.
+	IfNoneMatchStar bool
+	IfMatch         string
 }
 
 // ListQuery is one page request of ListObjects.
@@ -75,6 +114,8 @@ type ListQuery struct {
 
 // ListResult is one page of ListObjects, in S3 key order.
 type ListResult struct {
+	// Objects carry no Meta, Tags or Checksums, and of the Headers only
+	// x-amz-storage-class.
 	Objects        []ObjectInfo
 	CommonPrefixes []string
 	Truncated      bool
@@ -89,12 +130,17 @@ type PartInfo struct {
 	Size         int64
 	ETag         string
 	LastModified time.Time
+	Checksums    map[string]string // verified checksums of the part's bytes
 }
 
 // CompletePart names a part in CompleteMultipartUpload.
 type CompletePart struct {
 	Number int
 	ETag   string
+	// Checksums the client lists for the part: each must equal the one
+	// stored with it (ErrInvalidPart). A composite upload needs its
+	// algorithm's for every part (ErrChecksumRequired).
+	Checksums map[string]string
 }
 
 // Upload describes an in-progress multipart upload.
@@ -104,6 +150,11 @@ type Upload struct {
 	UploadID  string
 	Initiated time.Time
 	Owner     Owner
+	// StorageClass is the x-amz-storage-class the object will carry ("" is
+	// STANDARD).
+	StorageClass string
+	// ChecksumAlgorithm and ChecksumType as created (see PutOptions).
+	ChecksumAlgorithm, ChecksumType string
 }
 
 // UploadQuery is one page request of ListMultipartUploads.

@@ -225,7 +225,7 @@ func TestMultipart(t *testing.T) {
 	for i := range parts {
 		parts[i] = make([]byte, 5000+i*3000)
 		rng.Read(parts[i])
-		p, err := s.UploadPart(ctx, "bkt", "big/obj", id, i+1, bytes.NewReader(parts[i]), -1, nil)
+		p, err := s.UploadPart(ctx, "bkt", "big/obj", id, i+1, bytes.NewReader(parts[i]), -1, PartOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +233,7 @@ func TestMultipart(t *testing.T) {
 	}
 	// Re-upload part 2.
 	rng.Read(parts[1])
-	p2, _ := s.UploadPart(ctx, "bkt", "big/obj", id, 2, bytes.NewReader(parts[1]), -1, nil)
+	p2, _ := s.UploadPart(ctx, "bkt", "big/obj", id, 2, bytes.NewReader(parts[1]), -1, PartOptions{})
 	cps[1].ETag = p2.ETag
 	lp, err := s.ListParts(ctx, "bkt", "big/obj", id, 0, 2)
 	if err != nil || len(lp.Parts) != 2 || !lp.Truncated || lp.NextMarker != 2 {
@@ -251,13 +251,13 @@ func TestMultipart(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := s.CompleteMultipartUpload(ctx, "bkt", "big/obj", id, c.parts); !errors.Is(err, c.want) {
+			if _, err := s.CompleteMultipartUpload(ctx, "bkt", "big/obj", id, c.parts, CompleteOptions{}); !errors.Is(err, c.want) {
 				t.Fatalf("got %v want %v", err, c.want)
 			}
 		})
 	}
 	// Complete with parts 1, 2, 4 (a subset).
-	info, err := s.CompleteMultipartUpload(ctx, "bkt", "big/obj", id, []CompletePart{cps[0], cps[1], cps[3]})
+	info, err := s.CompleteMultipartUpload(ctx, "bkt", "big/obj", id, []CompletePart{cps[0], cps[1], cps[3]}, CompleteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,14 +273,14 @@ func TestMultipart(t *testing.T) {
 	if got := readAll(t, s, "bkt", "big/obj"); !bytes.Equal(got, want) {
 		t.Fatal("completed object differs")
 	}
-	if _, err := s.UploadPart(ctx, "bkt", "big/obj", id, 1, bytes.NewReader(nil), 0, nil); !errors.Is(err, ErrNoSuchUpload) {
+	if _, err := s.UploadPart(ctx, "bkt", "big/obj", id, 1, bytes.NewReader(nil), 0, PartOptions{}); !errors.Is(err, ErrNoSuchUpload) {
 		t.Fatalf("upload after complete: %v", err)
 	}
 	// Small parts: EntityTooSmall; abort frees the data.
 	id2, _ := s.CreateMultipartUpload(ctx, "bkt", "small", PutOptions{})
-	a, _ := s.UploadPart(ctx, "bkt", "small", id2, 1, bytes.NewReader([]byte("tiny")), 4, nil)
-	b, _ := s.UploadPart(ctx, "bkt", "small", id2, 2, bytes.NewReader([]byte("end")), 3, nil)
-	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "small", id2, []CompletePart{{1, a.ETag}, {2, b.ETag}}); !errors.Is(err, ErrEntityTooSmall) {
+	a, _ := s.UploadPart(ctx, "bkt", "small", id2, 1, bytes.NewReader([]byte("tiny")), 4, PartOptions{})
+	b, _ := s.UploadPart(ctx, "bkt", "small", id2, 2, bytes.NewReader([]byte("end")), 3, PartOptions{})
+	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "small", id2, []CompletePart{{Number: 1, ETag: a.ETag}, {Number: 2, ETag: b.ETag}}, CompleteOptions{}); !errors.Is(err, ErrEntityTooSmall) {
 		t.Fatalf("small part: %v", err)
 	}
 	before := s.countBlobs(t)
@@ -376,7 +376,7 @@ func TestCollectOrphans(t *testing.T) {
 	body := bytes.Repeat([]byte("k"), 30000)
 	s.PutObject(ctx, "bkt", "kept", bytes.NewReader(body), int64(len(body)), PutOptions{})
 	id, _ := s.CreateMultipartUpload(ctx, "bkt", "mp", PutOptions{})
-	s.UploadPart(ctx, "bkt", "mp", id, 1, bytes.NewReader(body), int64(len(body)), nil)
+	s.UploadPart(ctx, "bkt", "mp", id, 1, bytes.NewReader(body), int64(len(body)), PartOptions{})
 	// A body ingested but never committed, as a crash would leave it.
 	in, err := s.ingest(ctx, bytes.NewReader(body), int64(len(body)), false)
 	if err != nil {
@@ -394,7 +394,7 @@ func TestCollectOrphans(t *testing.T) {
 	if got := readAll(t, s, "bkt", "kept"); !bytes.Equal(got, body) {
 		t.Fatal("named blob collected")
 	}
-	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "mp", id, []CompletePart{{1, md5hex(body)}}); err != nil {
+	if _, err := s.CompleteMultipartUpload(ctx, "bkt", "mp", id, []CompletePart{{Number: 1, ETag: md5hex(body)}}, CompleteOptions{}); err != nil {
 		t.Fatalf("part blobs collected: %v", err)
 	}
 }
@@ -422,9 +422,9 @@ func TestObjectAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("copy result", c, false)
+	check("copy result", c, true) // a full-object checksum holds for the copy
 	hc, _ := s.HeadObject(ctx, "bkt", "c")
-	check("copy", hc, false)
+	check("copy", hc, true)
 	// The mount sees and may set them, but may not forge checksums.
 	a, _ := s.Lookup(ctx, mustLookup(t, s, "bkt"), "o")
 	if v, err := s.GetXattr(ctx, a.Ino, "user.s3.cache-control"); err != nil || string(v) != "max-age=60" {

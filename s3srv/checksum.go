@@ -1,12 +1,11 @@
 package s3srv
 
 import (
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/base64"
 	"hash"
-	"hash/crc32"
-	"hash/crc64"
+	"strings"
+
+	"github.com/shallot-storage/shallot/objstore"
 )
 
 // checksumAlg is one of the algorithms of S3's x-amz-checksum-* headers
@@ -18,20 +17,25 @@ type checksumAlg struct {
 	new    func() hash.Hash
 }
 
-// crc64NVMETable is CRC-64/NVME: polynomial 0xAD93D23594C93659, reflected
-// (0x9A6C9329AC4BC9B5 in the LSB-first form hash/crc64 wants), initial value
-// and final XOR all ones, which hash/crc64 applies itself.
-var crc64NVMETable = crc64.MakeTable(0x9A6C9329AC4BC9B5)
+// checksumAlgs is read-only after initialisation; the store defines the
+// algorithms.
+var checksumAlgs = func() (out [5]checksumAlg) {
+	for i, name := range []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"} {
+		a := objstore.ChecksumAlgorithmNamed(strings.ToLower(name))
+		out[i] = checksumAlg{name: name, header: "x-amz-checksum-" + a.Name, size: a.Size, new: a.New}
+	}
+	return out
+}()
 
-var crc32cTable = crc32.MakeTable(crc32.Castagnoli)
-
-// checksumAlgs is read-only after initialisation.
-var checksumAlgs = [...]checksumAlg{
-	{"CRC32", "x-amz-checksum-crc32", 4, func() hash.Hash { return crc32.NewIEEE() }},
-	{"CRC32C", "x-amz-checksum-crc32c", 4, func() hash.Hash { return crc32.New(crc32cTable) }},
-	{"CRC64NVME", "x-amz-checksum-crc64nvme", 8, func() hash.Hash { return crc64.New(crc64NVMETable) }},
-	{"SHA1", "x-amz-checksum-sha1", sha1.Size, sha1.New},
-	{"SHA256", "x-amz-checksum-sha256", sha256.Size, sha256.New},
+// checksumByName returns the algorithm named as in x-amz-checksum-algorithm
+// (any case), or nil.
+func checksumByName(name string) *checksumAlg {
+	for i := range checksumAlgs {
+		if strings.EqualFold(checksumAlgs[i].name, name) {
+			return &checksumAlgs[i]
+		}
+	}
+	return nil
 }
 
 // key names the algorithm in objstore's Checksums maps: "crc32", "sha256"...

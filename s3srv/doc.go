@@ -103,8 +103,21 @@
 // committed and the previous object, if any, stays. The checksums that
 // verified reach the store as PutOptions.Checksums, a map the body fills
 // before it ends (payload.stored): the store reads it only after the body,
-// so a checksum is stored exactly when it verified. Part checksums are
-// verified and echoed, not kept (the store has no place for them yet).
+// so a checksum is stored exactly when it verified.
+//
+// Multipart checksums (multipart.go): a part's verified checksums are kept
+// with it, echoed by UploadPart and shown by ListParts. An upload created
+// with x-amz-checksum-algorithm (and optionally x-amz-checksum-type:
+// COMPOSITE by default, FULL_OBJECT by default for CRC64NVME; SHA
+// algorithms are composite only and CRC64NVME full-object only, as in AWS)
+// needs every part to carry a checksum of that algorithm (InvalidRequest
+// otherwise); UploadPartCopy computes it over the copied range. Completion
+// checks the part checksums the client lists (InvalidPart), requires them
+// for a composite upload, derives the object's checksum in the store
+// (composite: the algorithm over the concatenated part checksums, "-N";
+// full-object: the parts' CRCs combined) and checks an x-amz-checksum-*
+// header against it (BadDigest). An upload created without an algorithm
+// gives an object without a checksum.
 //
 // # Operations
 //
@@ -141,8 +154,13 @@
 // recorded. Checksums are returned on GET and HEAD only with
 // x-amz-checksum-mode: ENABLED, and not for a range, which they do not
 // describe. A copy takes metadata and tags from its source unless the
-// directive is REPLACE; its storage class and redirect come from the
-// request, as in AWS.
+// directive is REPLACE; its storage class, redirect and checksum algorithm
+// (x-amz-checksum-algorithm) come from the request whatever the directive,
+// as in AWS. Without an algorithm a copy carries the source's full-object
+// checksums and recomputes composite ones, which describe parts the copy
+// does not have. Listings (ListObjects v1/v2, ListObjectVersions,
+// ListMultipartUploads, ListParts) report each object's or upload's storage
+// class.
 //
 // Conditions (object_conditions.go): GET and HEAD evaluate If-Match,
 // If-Unmodified-Since, If-None-Match and If-Modified-Since in RFC 7232's
@@ -151,9 +169,9 @@
 // If-Modified-Since, as AWS documents); a copy's source and UploadPartCopy
 // take the same four as x-amz-copy-source-if-*, any failure being 412.
 // Writes take If-Match and "If-None-Match: *" on the object they replace:
-// PutObject passes them to the store, which decides atomically with the
-// commit; CopyObject and CompleteMultipartUpload check them just before
-// the store call (a write racing between the two is not seen).
+// PutObject, CopyObject and CompleteMultipartUpload pass them to the
+// store, which checks them in the transaction that commits the write, so
+// of racing conditional writers exactly one wins.
 //
 // Range: one "bytes=" range in any of its forms (first-last, first-,
 // -suffix), clipped to the object; an unsatisfiable one is InvalidRange

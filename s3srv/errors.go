@@ -113,6 +113,8 @@ var storeErrors = []struct {
 	{objstore.ErrBadDigest, errBadDigest},
 	{objstore.ErrIncompleteBody, errIncompleteBody},
 	{objstore.ErrPrecondition, errPreconditionFailed},
+	{objstore.ErrChecksumRequired, errInvalidRequest.with("The upload was created with a checksum algorithm: every part must carry a checksum of that algorithm, and for a COMPOSITE checksum every part in the complete request must list it.")},
+	{objstore.ErrChecksumType, errInvalidRequest.with("The x-amz-checksum-type of the complete request differs from the one the upload was created with.")},
 	{objstore.ErrKeyDisabled, errInvalidAccessKeyID},
 	{objstore.ErrNotEmpty, errBucketNotEmpty},
 	{objstore.ErrExist, errAlreadyExists},

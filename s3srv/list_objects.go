@@ -82,7 +82,7 @@ func (p listParams) contents(objs []objstore.ObjectInfo, withOwner bool) []xmlOb
 			LastModified: xmlTime(o.LastModified),
 			ETag:         objectETag(o),
 			Size:         o.Size,
-			StorageClass: "STANDARD",
+			StorageClass: storageClass(o),
 		}
 		if withOwner {
 			out[i].Owner = ownerXML(o.Owner)
@@ -217,7 +217,7 @@ func (s *Server) listObjectVersions(req *request) (*response, error) {
 			ETag:         objectETag(o),
 			Size:         o.Size,
 			Owner:        ownerXML(o.Owner),
-			StorageClass: "STANDARD",
+			StorageClass: storageClass(o),
 		})
 	}
 	if res.Truncated {

@@ -26,11 +26,53 @@ func (s *Server) createMultipartUpload(req *request) (*response, error) {
 	}
 	// Content-MD5 and checksums describe this request's (empty) body.
 	opts.ContentMD5, opts.Checksums = nil, nil
+	alg, typ, err := multipartChecksum(req.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	if alg != nil {
+		opts.ChecksumAlgorithm, opts.ChecksumType = alg.key(), typ
+	}
 	id, err := s.store.CreateMultipartUpload(req.ctx, req.bucket, req.key, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &response{xml: xmlInitiateMultipartUploadResult{Bucket: req.bucket, Key: req.key, UploadID: id}}, nil
+	resp := &response{xml: xmlInitiateMultipartUploadResult{Bucket: req.bucket, Key: req.key, UploadID: id}}
+	if alg != nil {
+		setRaw(resp, "x-amz-checksum-algorithm", alg.name)
+		setRaw(resp, "x-amz-checksum-type", typ)
+	}
+	return resp, nil
+}
+
+// multipartChecksum reads x-amz-checksum-algorithm and x-amz-checksum-type
+// of a CreateMultipartUpload: the algorithm every part must carry a
+// checksum of, and how the object's checksum is made of them (by default
+// full-object for CRC64NVME, composite for the others, as in AWS).
+func multipartChecksum(h http.Header) (*checksumAlg, string, error) {
+	name, typ := h.Get("X-Amz-Checksum-Algorithm"), h.Get("X-Amz-Checksum-Type")
+	if name == "" {
+		if typ != "" {
+			return nil, "", errInvalidRequest.with("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+		}
+		return nil, "", nil
+	}
+	a := checksumByName(name)
+	if a == nil {
+		return nil, "", errInvalidRequest.with("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+	}
+	sa := objstore.ChecksumAlgorithmNamed(a.key())
+	switch typ {
+	case "":
+		typ = sa.DefaultType()
+	case objstore.ChecksumComposite, objstore.ChecksumFullObject:
+	default:
+		return nil, "", errInvalidRequest.with("Value for x-amz-checksum-type header is invalid.")
+	}
+	if !sa.Supports(typ) {
+		return nil, "", errInvalidRequest.with("The %s checksum type cannot be used with the %s checksum algorithm.", typ, a.key())
+	}
+	return a, typ, nil
 }
 
 func partNumber(q map[string][]string) (int, error) {
@@ -59,7 +101,8 @@ func (s *Server) uploadPart(req *request) (*response, error) {
 		!strings.Contains(req.r.Header.Get("Content-Encoding"), "aws-chunked") {
 		return nil, errMissingContentLength
 	}
-	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), n, req.body, req.body.size, md5sum)
+	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), n, req.body, req.body.size,
+		objstore.PartOptions{ContentMD5: md5sum, Checksums: req.body.stored})
 	if err != nil {
 		return nil, req.bodyErr(err)
 	}
@@ -97,12 +140,42 @@ func (s *Server) uploadPartCopy(req *request) (*response, error) {
 			return nil, err
 		}
 	}
-	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), n,
-		io.NewSectionReader(rd, start, length), length, nil)
+	// The part gets a checksum of the upload's algorithm, computed here
+	// as the bytes stream, as AWS does for a copied part.
+	uploadID := req.query.Get("uploadId")
+	up, err := s.store.ListParts(req.ctx, req.bucket, req.key, uploadID, 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &response{xml: xmlCopyPartResult{LastModified: xmlTime(part.LastModified), ETag: quoteETag(part.ETag)}}, nil
+	var body io.Reader = io.NewSectionReader(rd, start, length)
+	var sums map[string]string
+	if alg := up.Upload.ChecksumAlgorithm; alg != "" {
+		c := checksumByName(alg).newChecksum()
+		sums = map[string]string{}
+		body = &atEOF{r: io.TeeReader(body, c.h), fn: func() { sums[alg] = c.sum() }}
+	}
+	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, uploadID, n, body, length, objstore.PartOptions{Checksums: sums})
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: xmlCopyPartResult{LastModified: xmlTime(part.LastModified), ETag: quoteETag(part.ETag),
+		xmlChecksums: checksumsXML(part.Checksums)}}, nil
+}
+
+// atEOF calls fn once, when r reaches its end: before the store, which
+// reads r to EOF, looks at what fn fills in.
+type atEOF struct {
+	r  io.Reader
+	fn func()
+}
+
+func (a *atEOF) Read(b []byte) (int, error) {
+	n, err := a.r.Read(b)
+	if err == io.EOF && a.fn != nil {
+		a.fn()
+		a.fn = nil
+	}
+	return n, err
 }
 
 // parseCopyRange parses x-amz-copy-source-range: unlike Range, both ends
@@ -163,7 +236,8 @@ func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) 
 		if err != nil || n < 1 || n > maxPartNumber {
 			return nil, errInvalidPart
 		}
-		parts[i] = objstore.CompletePart{Number: n, ETag: strings.Trim(strings.TrimSpace(p.ETag), `"`)}
+		parts[i] = objstore.CompletePart{Number: n, ETag: strings.Trim(strings.TrimSpace(p.ETag), `"`),
+			Checksums: p.xmlChecksums.toMap()}
 	}
 	for i := 1; i < len(parts); i++ {
 		if parts[i].Number <= parts[i-1].Number {
@@ -174,6 +248,8 @@ func parseCompleteMultipartUpload(body []byte) ([]objstore.CompletePart, error) 
 }
 
 // completeMultipartUpload is CompleteMultipartUpload (POST ?uploadId).
+// The write conditions and the checksums the client states are checked
+// by the store, in the transaction that commits the object.
 func (s *Server) completeMultipartUpload(req *request) (*response, error) {
 	body, err := readSmallBody(req.body, maxCompleteBody)
 	if err != nil {
@@ -183,19 +259,38 @@ func (s *Server) completeMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkWriteConditions(req.ctx, req); err != nil {
+	h := req.r.Header
+	opts := objstore.CompleteOptions{ChecksumType: h.Get("X-Amz-Checksum-Type")}
+	if opts.IfMatch, opts.IfNoneMatchStar, err = writeConditions(h); err != nil {
 		return nil, err
 	}
-	info, err := s.store.CompleteMultipartUpload(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), parts)
+	for i := range checksumAlgs {
+		if v := h.Get(checksumAlgs[i].header); v != "" {
+			setKey(&opts.Checksums, checksumAlgs[i].key(), strings.TrimSpace(v))
+		}
+	}
+	info, err := s.store.CompleteMultipartUpload(req.ctx, req.bucket, req.key, req.query.Get("uploadId"), parts, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &response{xml: xmlCompleteMultipartUploadResult{
-		Location: "/" + req.bucket + "/" + uriEncode(req.key, true),
-		Bucket:   req.bucket,
-		Key:      req.key,
-		ETag:     quoteETag(info.ETag),
-	}}, nil
+	doc := xmlCompleteMultipartUploadResult{
+		Location:     "/" + req.bucket + "/" + uriEncode(req.key, true),
+		Bucket:       req.bucket,
+		Key:          req.key,
+		ETag:         quoteETag(info.ETag),
+		xmlChecksums: checksumsXML(info.Checksums),
+	}
+	for _, v := range info.Checksums {
+		doc.ChecksumType = checksumType(v)
+	}
+	return &response{xml: doc}, nil
+}
+
+func setKey(m *map[string]string, k, v string) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[k] = v
 }
 
 // abortMultipartUpload is AbortMultipartUpload (DELETE ?uploadId).

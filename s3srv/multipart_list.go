@@ -37,7 +37,9 @@ func (s *Server) listParts(req *request) (*response, error) {
 		UploadID:             uploadID,
 		Initiator:            ownerXML(res.Upload.Owner),
 		Owner:                ownerXML(res.Upload.Owner),
-		StorageClass:         "STANDARD",
+		StorageClass:         uploadStorageClass(res.Upload),
+		ChecksumAlgorithm:    strings.ToUpper(res.Upload.ChecksumAlgorithm),
+		ChecksumType:         res.Upload.ChecksumType,
 		PartNumberMarker:     marker,
 		NextPartNumberMarker: res.NextMarker,
 		MaxParts:             maxParts,
@@ -49,6 +51,7 @@ func (s *Server) listParts(req *request) (*response, error) {
 			LastModified: xmlTime(p.LastModified),
 			ETag:         quoteETag(p.ETag),
 			Size:         p.Size,
+			xmlChecksums: checksumsXML(p.Checksums),
 		})
 	}
 	if !res.Truncated && len(res.Parts) > 0 {
@@ -88,12 +91,14 @@ func (s *Server) listMultipartUploads(req *request) (*response, error) {
 	}
 	for _, u := range pg.uploads {
 		doc.Uploads = append(doc.Uploads, xmlUpload{
-			Key:          p.enc(u.Key),
-			UploadID:     u.UploadID,
-			Initiator:    ownerXML(u.Owner),
-			Owner:        ownerXML(u.Owner),
-			StorageClass: defaultStorageClass,
-			Initiated:    xmlTime(u.Initiated),
+			Key:               p.enc(u.Key),
+			UploadID:          u.UploadID,
+			Initiator:         ownerXML(u.Owner),
+			Owner:             ownerXML(u.Owner),
+			StorageClass:      uploadStorageClass(u),
+			Initiated:         xmlTime(u.Initiated),
+			ChecksumAlgorithm: strings.ToUpper(u.ChecksumAlgorithm),
+			ChecksumType:      u.ChecksumType,
 		})
 	}
 	return &response{xml: doc}, nil

@@ -39,7 +39,7 @@ func TestMultipartUpload(t *testing.T) {
 	e.do(call{method: "PUT", path: "/bkt/source", body: []byte("0123456789abcdefghij")})
 	p1, p2, p3 := bytes.Repeat([]byte("1"), 16), bytes.Repeat([]byte("2"), 16), []byte("tail")
 	id := e.createUpload(t, "/bkt/big", map[string]string{"Content-Type": "application/x-big", "x-amz-meta-kind": "multi",
-		"x-amz-tagging": "stage=raw", "Cache-Control": "no-cache", "x-amz-storage-class": "STANDARD_IA", "x-amz-checksum-algorithm": "CRC32"})
+		"x-amz-tagging": "stage=raw", "Cache-Control": "no-cache", "x-amz-storage-class": "STANDARD_IA"})
 	q := func(n int) string { return fmt.Sprintf("partNumber=%d&uploadId=%s", n, id) }
 	e1, e2, e3 := `"`+md5Hex(p1)+`"`, `"`+md5Hex(p2)+`"`, `"`+md5Hex(p3)+`"`
 	all := append(append(append([]byte{}, p1...), p2...), p3...)

@@ -13,11 +13,7 @@ import (
 // x-amz-object-attributes.
 
 type xmlChecksum struct {
-	CRC32        string `xml:"ChecksumCRC32,omitempty"`
-	CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-	CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-	SHA1         string `xml:"ChecksumSHA1,omitempty"`
-	SHA256       string `xml:"ChecksumSHA256,omitempty"`
+	xmlChecksums
 	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
@@ -65,8 +61,7 @@ func checksumDocument(sums map[string]string) *xmlChecksum {
 	if len(sums) == 0 {
 		return nil
 	}
-	c := &xmlChecksum{CRC32: sums["crc32"], CRC32C: sums["crc32c"], CRC64NVME: sums["crc64nvme"],
-		SHA1: sums["sha1"], SHA256: sums["sha256"]}
+	c := &xmlChecksum{xmlChecksums: checksumsXML(sums)}
 	for _, v := range sums {
 		c.ChecksumType = checksumType(v)
 	}

@@ -1,8 +1,6 @@
 package s3srv
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -12,7 +10,8 @@ import (
 
 // Conditional requests. Reads (GET, HEAD, a copy's source) take the four
 // RFC 7232 conditions; writes (PUT, CopyObject, CompleteMultipartUpload)
-// take If-Match and "If-None-Match: *" on the object they replace.
+// take If-Match and "If-None-Match: *" on the object they replace, which
+// the store checks in the transaction that commits the write.
 
 // checkConditions evaluates If-Match, If-Unmodified-Since, If-None-Match
 // and If-Modified-Since in RFC 7232's order; it returns 0, 412 or 304.
@@ -91,29 +90,4 @@ func writeConditions(h http.Header) (ifMatch string, ifNoneMatchStar bool, err e
 		ifMatch = strings.Trim(strings.TrimSpace(im), `"`)
 	}
 	return ifMatch, ifNoneMatchStar, nil
-}
-
-// checkWriteConditions evaluates the write conditions of req against the
-// object now at bucket/key, for the writes whose store call cannot take
-// them (CopyObject, CompleteMultipartUpload). The check and the write are
-// two steps: a write racing between them is not seen.
-func (s *Server) checkWriteConditions(ctx context.Context, req *request) error {
-	ifMatch, noneStar, err := writeConditions(req.r.Header)
-	if err != nil || ifMatch == "" && !noneStar {
-		return err
-	}
-	info, err := s.store.HeadObject(ctx, req.bucket, req.key)
-	switch {
-	case err == nil:
-		if noneStar || ifMatch != "" && ifMatch != info.ETag {
-			return errPreconditionFailed
-		}
-		return nil
-	case errors.Is(readErr(err), errNoSuchKey) || errors.Is(err, objstore.ErrNotExist):
-		if ifMatch != "" {
-			return errNoSuchKey
-		}
-		return nil
-	}
-	return err
 }

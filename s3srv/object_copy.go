@@ -68,6 +68,19 @@ func copyOptions(req *request) (objstore.CopyOptions, error) {
 	default:
 		return opts, errInvalidArgument.with("Unknown tagging directive %q.", d)
 	}
+	// Whatever the directives, the copy may name the checksum algorithm
+	// it gets (else it carries the source's) and, below, its storage
+	// class and website redirect.
+	if v := h.Get("X-Amz-Checksum-Algorithm"); v != "" {
+		a := checksumByName(v)
+		if a == nil {
+			return opts, errInvalidRequest.with("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		opts.ChecksumAlgorithm = a.key()
+	}
+	if opts.IfMatch, opts.IfNoneMatchStar, err = writeConditions(h); err != nil {
+		return opts, err
+	}
 	return opts, nil
 }
 
@@ -127,7 +140,7 @@ func (s *Server) copyObject(req *request) (*response, error) {
 		return nil, err
 	}
 	changesClass := h.Get("X-Amz-Storage-Class") != "" || h.Get("X-Amz-Website-Redirect-Location") != ""
-	if src.bucket == req.bucket && src.key == req.key && !opts.ReplaceMeta && !changesClass {
+	if src.bucket == req.bucket && src.key == req.key && !opts.ReplaceMeta && !changesClass && opts.ChecksumAlgorithm == "" {
 		return nil, errInvalidRequest.with("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	if hasCopySourceConditions(h) || !opts.ReplaceMeta {
@@ -149,12 +162,14 @@ func (s *Server) copyObject(req *request) (*response, error) {
 			}
 		}
 	}
-	if err := s.checkWriteConditions(req.ctx, req); err != nil {
-		return nil, err
-	}
 	info, err := s.store.CopyObject(req.ctx, src.bucket, src.key, req.bucket, req.key, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &response{xml: xmlCopyObjectResult{LastModified: xmlTime(info.LastModified), ETag: quoteETag(info.ETag)}}, nil
+	doc := xmlCopyObjectResult{LastModified: xmlTime(info.LastModified), ETag: quoteETag(info.ETag),
+		xmlChecksums: checksumsXML(info.Checksums)}
+	for _, v := range info.Checksums {
+		doc.ChecksumType = checksumType(v)
+	}
+	return &response{xml: doc}, nil
 }

@@ -101,6 +101,14 @@ func storageClass(info objstore.ObjectInfo) string {
 	return defaultStorageClass
 }
 
+// uploadStorageClass is the class an upload's object will have.
+func uploadStorageClass(u objstore.Upload) string {
+	if u.StorageClass != "" {
+		return u.StorageClass
+	}
+	return defaultStorageClass
+}
+
 // setStoredHeaders writes the stored headers of info. AWS leaves
 // x-amz-storage-class out for STANDARD objects, and so does this server.
 func setStoredHeaders(resp *response, info objstore.ObjectInfo) {

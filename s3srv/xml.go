@@ -3,6 +3,7 @@ package s3srv
 import (
 	"encoding/xml"
 	"strconv"
+	"strings"
 
 	"github.com/shallot-storage/shallot/objstore"
 )
@@ -120,12 +121,41 @@ type xmlCopyObjectResult struct {
 	XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyObjectResult"`
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
+	ChecksumType string   `xml:"ChecksumType,omitempty"`
+	xmlChecksums
 }
 
 type xmlCopyPartResult struct {
 	XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyPartResult"`
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
+	xmlChecksums
+}
+
+// xmlChecksums are the Checksum* elements of an object or a part.
+type xmlChecksums struct {
+	CRC32     string `xml:"ChecksumCRC32,omitempty"`
+	CRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	CRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	SHA1      string `xml:"ChecksumSHA1,omitempty"`
+	SHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+// checksumsXML presents checksums kept by lower-case algorithm name.
+func checksumsXML(m map[string]string) xmlChecksums {
+	return xmlChecksums{CRC32: m["crc32"], CRC32C: m["crc32c"], CRC64NVME: m["crc64nvme"], SHA1: m["sha1"], SHA256: m["sha256"]}
+}
+
+// toMap returns the checksums given, by lower-case algorithm name; nil
+// when there are none.
+func (c xmlChecksums) toMap() map[string]string {
+	var m map[string]string
+	for k, v := range map[string]string{"crc32": c.CRC32, "crc32c": c.CRC32C, "crc64nvme": c.CRC64NVME, "sha1": c.SHA1, "sha256": c.SHA256} {
+		if v = strings.TrimSpace(v); v != "" {
+			setKey(&m, k, v)
+		}
+	}
+	return m
 }
 
 // Delete (DeleteObjects request) and DeleteResult.
@@ -174,6 +204,7 @@ type xmlCompleteMultipartUpload struct {
 type xmlCompletePart struct {
 	PartNumber string `xml:"PartNumber"`
 	ETag       string `xml:"ETag"`
+	xmlChecksums
 }
 
 type xmlCompleteMultipartUploadResult struct {
@@ -182,6 +213,8 @@ type xmlCompleteMultipartUploadResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	xmlChecksums
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 type xmlPart struct {
@@ -189,6 +222,7 @@ type xmlPart struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
+	xmlChecksums
 }
 
 type xmlListPartsResult struct {
@@ -199,6 +233,8 @@ type xmlListPartsResult struct {
 	Initiator            *xmlOwner `xml:"Initiator"`
 	Owner                *xmlOwner `xml:"Owner"`
 	StorageClass         string    `xml:"StorageClass"`
+	ChecksumAlgorithm    string    `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType         string    `xml:"ChecksumType,omitempty"`
 	PartNumberMarker     int       `xml:"PartNumberMarker"`
 	NextPartNumberMarker int       `xml:"NextPartNumberMarker"`
 	MaxParts             int       `xml:"MaxParts"`
@@ -207,12 +243,14 @@ type xmlListPartsResult struct {
 }
 
 type xmlUpload struct {
-	Key          string    `xml:"Key"`
-	UploadID     string    `xml:"UploadId"`
-	Initiator    *xmlOwner `xml:"Initiator"`
-	Owner        *xmlOwner `xml:"Owner"`
-	StorageClass string    `xml:"StorageClass"`
-	Initiated    string    `xml:"Initiated"`
+	Key               string    `xml:"Key"`
+	UploadID          string    `xml:"UploadId"`
+	Initiator         *xmlOwner `xml:"Initiator"`
+	Owner             *xmlOwner `xml:"Owner"`
+	StorageClass      string    `xml:"StorageClass"`
+	Initiated         string    `xml:"Initiated"`
+	ChecksumAlgorithm string    `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string    `xml:"ChecksumType,omitempty"`
 }
 
 type xmlListMultipartUploadsResult struct {

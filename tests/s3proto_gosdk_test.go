@@ -3,13 +3,18 @@ package tests
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,6 +60,25 @@ func s3protoAPICode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
+}
+
+func crc32Of(b []byte) string {
+	var out [4]byte
+	binary.BigEndian.PutUint32(out[:], crc32.ChecksumIEEE(b))
+	return base64.StdEncoding.EncodeToString(out[:])
+}
+
+// compositeCRC32 is S3's composite checksum of parts with these CRC32s.
+func compositeCRC32(t *testing.T, parts ...string) string {
+	var raw []byte
+	for _, p := range parts {
+		b, err := base64.StdEncoding.DecodeString(p)
+		if err != nil {
+			t.Fatalf("part checksum %q: %v", p, err)
+		}
+		raw = append(raw, b...)
+	}
+	return crc32Of(raw) + "-" + strconv.Itoa(len(parts))
 }
 
 func TestS3ProtoGoSDK(t *testing.T) {
@@ -280,6 +304,33 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		}
 	})
 
+	t.Run("racing conditional puts", func(t *testing.T) {
+		const writers = 8
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("copy/raced"),
+					Body: strings.NewReader(fmt.Sprint("writer ", i)), IfNoneMatch: aws.String("*")})
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case s3protoAPICode(err) != "PreconditionFailed":
+				t.Errorf("writer %d: %v", i, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d writers won, want 1: %v", won, errs)
+		}
+	})
+
 	t.Run("conditional put", func(t *testing.T) {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("plain.bin"), Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
 		if s3protoAPICode(err) != "PreconditionFailed" {
@@ -360,17 +411,69 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 		if s3protoAPICode(err) != "InvalidPartOrder" {
 			t.Fatalf("complete out of order: %v", err)
 		}
+		// The copied part got a checksum of the upload's algorithm, and a
+		// composite upload must list every part's.
+		if aws.ToString(u2.CopyPartResult.ChecksumCRC32) != crc32Of(data[:1000]) {
+			t.Errorf("copied part checksum %q", aws.ToString(u2.CopyPartResult.ChecksumCRC32))
+		}
+		if aws.ToString(parts.Parts[0].ChecksumCRC32) != aws.ToString(u1.ChecksumCRC32) || parts.ChecksumType != types.ChecksumTypeComposite {
+			t.Errorf("list parts checksums: %q %q", aws.ToString(parts.Parts[0].ChecksumCRC32), parts.ChecksumType)
+		}
 		_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: key, UploadId: cr.UploadId,
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
 				{PartNumber: aws.Int32(1), ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32},
 				{PartNumber: aws.Int32(2), ETag: u2.CopyPartResult.ETag},
 			}}})
+		if s3protoAPICode(err) != "InvalidRequest" {
+			t.Fatalf("complete without a part checksum: %v", err)
+		}
+		_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: key, UploadId: cr.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+				{PartNumber: aws.Int32(1), ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32},
+				{PartNumber: aws.Int32(2), ETag: u2.CopyPartResult.ETag, ChecksumCRC32: u1.ChecksumCRC32},
+			}}})
+		if s3protoAPICode(err) != "InvalidPart" {
+			t.Fatalf("complete with a wrong part checksum: %v", err)
+		}
+		done, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: key, UploadId: cr.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+				{PartNumber: aws.Int32(1), ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32},
+				{PartNumber: aws.Int32(2), ETag: u2.CopyPartResult.ETag, ChecksumCRC32: u2.CopyPartResult.ChecksumCRC32},
+			}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: key})
-		if err != nil || aws.ToInt64(head.ContentLength) != 5<<20+1000 || head.Metadata["m"] != "1" {
+		composite := compositeCRC32(t, aws.ToString(u1.ChecksumCRC32), aws.ToString(u2.CopyPartResult.ChecksumCRC32))
+		if aws.ToString(done.ChecksumCRC32) != composite || done.ChecksumType != types.ChecksumTypeComposite {
+			t.Errorf("complete: checksum %q type %q, want %q", aws.ToString(done.ChecksumCRC32), done.ChecksumType, composite)
+		}
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: key, ChecksumMode: types.ChecksumModeEnabled})
+		if err != nil || aws.ToInt64(head.ContentLength) != 5<<20+1000 || head.Metadata["m"] != "1" ||
+			aws.ToString(head.ChecksumCRC32) != composite || head.ChecksumType != types.ChecksumTypeComposite {
 			t.Fatalf("head: %v %+v", err, head)
+		}
+		// GET with checksum mode: the SDK skips validating a composite
+		// checksum, and the bytes arrive whole.
+		get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: key, ChecksumMode: types.ChecksumModeEnabled})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, get.Body)
+		get.Body.Close()
+		if err != nil || n != 5<<20+1000 {
+			t.Fatalf("get: %d bytes, %v", n, err)
+		}
+		attrs, err := c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: &bucket, Key: key,
+			ObjectAttributes: []types.ObjectAttributes{types.ObjectAttributesChecksum, types.ObjectAttributesObjectParts}})
+		if err != nil || attrs.Checksum == nil || aws.ToString(attrs.Checksum.ChecksumCRC32) != composite ||
+			attrs.ObjectParts == nil || aws.ToInt32(attrs.ObjectParts.TotalPartsCount) != 2 {
+			t.Fatalf("attributes: %v %+v", err, attrs)
+		}
+		// A copy of it is one part: its checksum is the CRC32 of the bytes.
+		cp, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy/of-multipart"),
+			CopySource: aws.String(bucket + "/" + s3protoEscape(*key))})
+		if err != nil || cp.CopyObjectResult == nil || aws.ToString(cp.CopyObjectResult.ChecksumCRC32) != crc32Of(append(append([]byte{}, p1...), data[:1000]...)) {
+			t.Fatalf("copy of the multipart object: %v %+v", err, cp)
 		}
 		ab, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("big/aborted")})
 		if err != nil {
@@ -405,6 +508,10 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 			if !keys[k] {
 				t.Errorf("%q not listed (got %v)", k, keys)
 			}
+		}
+		classes, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String("dir/")})
+		if err != nil || len(classes.Contents) != 1 || classes.Contents[0].StorageClass != types.ObjectStorageClassStandardIa {
+			t.Fatalf("storage class in listing: %v %+v", err, classes)
 		}
 		del, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Delimiter: aws.String("/"), EncodingType: types.EncodingTypeUrl})
 		if err != nil {

@@ -201,10 +201,16 @@ await check("multipart by hand", async () => {
   assert(ups.Uploads.length === 1 && ups.Uploads[0].Key === Key, JSON.stringify(ups.Uploads));
   const parts = await client.send(new ListPartsCommand({ Bucket, Key, UploadId: cr.UploadId }));
   assert(parts.Parts.length === 2 && parts.Parts[1].Size === 1000, JSON.stringify(parts.Parts));
-  await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: cr.UploadId, MultipartUpload: { Parts: [
-    { PartNumber: 1, ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32 }, { PartNumber: 2, ETag: u2.CopyPartResult.ETag }] } }));
-  const head = await client.send(new HeadObjectCommand({ Bucket, Key }));
-  assert(head.ContentLength === p1.length + 1000 && head.Metadata.m === "1", JSON.stringify(head));
+  // The copied part got a CRC32 too, and a composite upload lists every part's.
+  assert(u2.CopyPartResult.ChecksumCRC32, "copied part without checksum: " + JSON.stringify(u2.CopyPartResult));
+  await expectError(client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: cr.UploadId, MultipartUpload: { Parts: [
+    { PartNumber: 1, ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32 }, { PartNumber: 2, ETag: u2.CopyPartResult.ETag }] } })), "InvalidRequest");
+  const done = await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: cr.UploadId, MultipartUpload: { Parts: [
+    { PartNumber: 1, ETag: u1.ETag, ChecksumCRC32: u1.ChecksumCRC32 },
+    { PartNumber: 2, ETag: u2.CopyPartResult.ETag, ChecksumCRC32: u2.CopyPartResult.ChecksumCRC32 }] } }));
+  assert(done.ChecksumCRC32 && done.ChecksumCRC32.endsWith("-2") && done.ChecksumType === "COMPOSITE", JSON.stringify(done));
+  const head = await client.send(new HeadObjectCommand({ Bucket, Key, ChecksumMode: "ENABLED" }));
+  assert(head.ContentLength === p1.length + 1000 && head.Metadata.m === "1" && head.ChecksumCRC32 === done.ChecksumCRC32, JSON.stringify(head));
   const ab = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: "big/aborted" }));
   await client.send(new AbortMultipartUploadCommand({ Bucket, Key: "big/aborted", UploadId: ab.UploadId }));
   await expectError(client.send(new UploadPartCommand({ Bucket, Key: "big/aborted", UploadId: ab.UploadId, PartNumber: 1, Body: "x" })), "NoSuchUpload");

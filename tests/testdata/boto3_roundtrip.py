@@ -6,9 +6,11 @@ Checks what only the client sees (answers, paging, errors); the Go test
 checks the mount side. Problems are collected, not asserted, so that one
 run reports all of them; the result is one JSON object on stdout.
 """
+import base64
 import hashlib
 import json
 import sys
+import zlib
 
 import boto3
 import botocore
@@ -89,6 +91,17 @@ s3.upload_file(bigpath, bucket, "multi/big.bin", Config=tc)
 h = s3.head_object(Bucket=bucket, Key="multi/big.bin")
 out["multipart_etag"] = h["ETag"].strip('"')
 out["multipart_length"] = h["ContentLength"]
+# Current boto3 (s3transfer) creates the upload with CRC32 and sends each
+# part's CRC32; the object then has S3's composite checksum: CRC32 of the
+# parts' CRC32s, "-N". Older boto3 sends none.
+h = s3.head_object(Bucket=bucket, Key="multi/big.bin", ChecksumMode="ENABLED")
+with open(bigpath, "rb") as f:
+    part_sums = [zlib.crc32(c).to_bytes(4, "big") for c in iter(lambda: f.read(5 * 1024 * 1024), b"")]
+want = base64.b64encode(zlib.crc32(b"".join(part_sums)).to_bytes(4, "big")).decode() + "-%d" % len(part_sums)
+new_botocore = tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36)
+if new_botocore or "ChecksumCRC32" in h:
+    check(h.get("ChecksumCRC32") == want and h.get("ChecksumType") == "COMPOSITE",
+          "multipart checksum %r type %r, want %r COMPOSITE" % (h.get("ChecksumCRC32"), h.get("ChecksumType"), want))
 s3.download_file(bucket, "multi/big.bin", downpath, Config=tc)
 
 r = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
