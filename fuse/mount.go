@@ -154,6 +154,10 @@ func Mount(store *objstore.Store, dir string, opts Options) (*Server, error) {
 		_ = raw.Unmount()
 		return nil, fmt.Errorf("fuse: mount %s: %w", dir, err)
 	}
+	if err := setReadAhead(dir, readAheadKB); err != nil {
+		// Only slower: reads work with the kernel's default.
+		s.log.WithError(err).Warn("kernel read-ahead left at its default")
+	}
 	s.log.WithField("dir", dir).Info("mounted")
 	return s, nil
 }

@@ -96,12 +96,15 @@ func runServe(args []string) error {
 	}
 	logger.SetLevel(level)
 	log := logrus.NewEntry(logger)
+	// Catch signals before starting: one that arrives while the mount
+	// and the listeners come up is handled once they are up, by a clean
+	// stop, rather than killing the process with its mount in place.
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	d, err := start(c, log)
 	if err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
 	log.Info("stopping")
 	go func() { <-sig; log.Warn("second signal: exiting at once"); os.Exit(1) }()
