@@ -23,7 +23,9 @@
 //   - Writes through the mount become visible to S3 and NFS at close(2) of
 //     any descriptor (FLUSH calls Handle.Flush), at fsync, and at the last
 //     close (RELEASE calls Handle.Release). A commit at close is not
-//     abandoned when the closing process gets a signal.
+//     abandoned when the closing process gets a signal. Only fsync waits
+//     for the disk; what a close committed is synced by the store within
+//     its SyncInterval (objstore/syncfree.go).
 //   - A change made through another door (S3 PUT, COPY, DELETE, multipart
 //     complete, NFS, store jobs) is visible through the mount when that
 //     door's call returns, although the kernel caches entries, attributes,

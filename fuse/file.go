@@ -15,15 +15,22 @@ import (
 
 var _ fusefs.NodeOpener = (*node)(nil)
 
-// Open opens a regular file. The kernel keeps the file's page cache across
-// opens (FOPEN_KEEP_CACHE): a change made through another door drops it by
-// invalidation, so re-reading on every open would buy nothing.
+// Open opens a regular file (see openFlags for how the kernel caches it).
 func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint32, syscall.Errno) {
-	h, err := n.srv.store.Open(n.srv.ctx(ctx), n.ino(), flags&syscall.O_TRUNC != 0)
+	sctx := n.srv.ctx(ctx)
+	var mode uint32
+	if flags&syscall.O_DIRECT != 0 {
+		a, err := n.srv.store.GetAttr(sctx, n.ino())
+		if err != nil {
+			return nil, 0, n.srv.errno("open", err, permDenied)
+		}
+		mode = a.Mode
+	}
+	h, err := n.srv.store.Open(sctx, n.ino(), flags&syscall.O_TRUNC != 0)
 	if err != nil {
 		return nil, 0, n.srv.errno("open", err, permDenied)
 	}
-	return &fileHandle{srv: n.srv, h: h}, gofuse.FOPEN_KEEP_CACHE, 0
+	return &fileHandle{srv: n.srv, h: h}, openFlags(flags, mode), 0
 }
 
 // fileHandle is one open(2) of a regular file. go-fuse serialises nothing

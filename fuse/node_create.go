@@ -104,7 +104,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if truncate {
 		a.Size, a.Blocks = 0, 0
 	}
-	return n.newChild(ctx, a, out), &fileHandle{srv: n.srv, h: h}, gofuse.FOPEN_KEEP_CACHE, 0
+	return n.newChild(ctx, a, out), &fileHandle{srv: n.srv, h: h}, openFlags(flags, a.Mode), 0
 }
 
 // Symlink creates a symbolic link owned by the caller.
