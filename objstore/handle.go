@@ -97,9 +97,9 @@ func (h *Handle) Release(ctx context.Context) error {
 	}
 	err := h.commit(ctx, false)
 	h.f.mu.RLock()
-	stale := !h.f.changed && !(h.f.md5OK && h.f.md5Next == h.f.size)
+	stale := !h.f.changed && !(h.f.md5OK && h.f.md5Next == h.f.size) && h.f.wroteStale
 	h.f.mu.RUnlock()
-	if err == nil && stale && h.f.wroteStale {
+	if err == nil && stale {
 		h.f.s.queueETag(h.f.ino)
 	}
 	h.f.s.release(h.f)
