@@ -110,8 +110,9 @@ func (x *Txn) Inode(ino uint64) (Inode, error) {
 // PutInode writes n.
 func (x *Txn) PutInode(n *Inode) error { return x.putInodeKey(key(pfxInode, n.Ino), n.encode()) }
 
-// DeleteInode removes the inode record with its content, extents, and
-// xattrs. The caller frees the blobs the extents named (after commit).
+// DeleteInode removes the inode record with its content, extents,
+// xattrs and part layout. The caller frees the blobs the extents named
+// (after commit).
 func (x *Txn) DeleteInode(ino uint64) error {
 	for _, p := range [][]byte{key(pfxExtent, ino), key(pfxXattr, ino)} {
 		if err := x.delPrefix(p); err != nil {
@@ -119,6 +120,9 @@ func (x *Txn) DeleteInode(ino uint64) error {
 		}
 	}
 	if err := x.del(key(pfxContent, ino)); err != nil {
+		return err
+	}
+	if err := x.DeleteObjectParts(ino); err != nil {
 		return err
 	}
 	if err := x.del(key(pfxOrphan, ino)); err != nil {

@@ -109,6 +109,9 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 			if err := joinUpload(x, in); err != nil {
 				return err
 			}
+			if err := x.PutObjectParts(n.Ino, partLayout(in)); err != nil {
+				return err
+			}
 		}
 		for _, e := range in.extents {
 			if err := x.PutExtent(n.Ino, e); err != nil {
