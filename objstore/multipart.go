@@ -203,6 +203,9 @@ func (s *Store) completeOnce(ctx context.Context, bucket, key string, segs []str
 		in.size += p.Size
 		in.parts = append(in.parts, p)
 	}
+	if opts.ObjectSize != nil && *opts.ObjectSize != int64(in.size) {
+		return ObjectInfo{}, fmt.Errorf("parts make %d bytes, %d expected: %w", in.size, *opts.ObjectSize, ErrObjectSize)
+	}
 	attrs := u.Xattrs
 	var checksums map[string]string
 	if alg := u.ChecksumAlgorithm; alg != "" {

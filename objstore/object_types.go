@@ -106,6 +106,9 @@ type CompleteOptions struct {
 	Checksums map[string]string
 	// ChecksumType, when set, must be the upload's (ErrChecksumType).
 	ChecksumType string
+	// ObjectSize, when set, must be the size of the object the listed
+	// parts make (ErrObjectSize).
+	ObjectSize *int64
 	// Write conditions on the object the upload replaces.
 	IfNoneMatchStar bool
 	IfMatch         string

@@ -82,3 +82,29 @@ func TestObjectParts(t *testing.T) {
 		{name: "bad max-parts", call: attrs("sum", map[string]string{"x-amz-max-parts": "x"}), status: 400, code: "InvalidArgument"},
 	})
 }
+
+// x-amz-mp-object-size must be the size the listed parts make.
+func TestCompleteObjectSize(t *testing.T) {
+	e := newTestEnv(t)
+	e.do(call{method: "PUT", path: "/bkt"})
+	p1, p2 := bytes.Repeat([]byte("a"), 10), []byte("end")
+	id := e.createUpload(t, "/bkt/obj", nil)
+	for i, p := range [][]byte{p1, p2} {
+		if r := e.do(call{method: "PUT", path: "/bkt/obj", query: fmt.Sprintf("partNumber=%d&uploadId=%s", i+1, id), body: p}); r.status != 200 {
+			t.Fatalf("part %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+	complete := func(size string) call {
+		return call{method: "POST", path: "/bkt/obj", query: "uploadId=" + id, body: completeDoc(`"`+md5Hex(p1)+`"`, `"`+md5Hex(p2)+`"`),
+			header: map[string]string{"x-amz-mp-object-size": size}}
+	}
+	runSteps(t, e, []step{
+		{name: "too small", call: complete("12"), status: 400, code: "InvalidRequest", contains: []string{"x-amz-mp-object-size"}},
+		{name: "too large", call: complete("14"), status: 400, code: "InvalidRequest"},
+		{name: "not a number", call: complete("thirteen"), status: 400, code: "InvalidArgument"},
+		{name: "negative", call: complete("-13"), status: 400, code: "InvalidArgument"},
+		{name: "nothing was committed", call: call{method: "HEAD", path: "/bkt/obj"}, status: 404},
+		{name: "right size", call: complete("13"), status: 200},
+		{name: "object", call: call{path: "/bkt/obj"}, status: 200, body: string(p1) + string(p2)},
+	})
+}
