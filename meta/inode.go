@@ -9,6 +9,11 @@ const (
 	// FlagETagStale: the content changed in a way that did not yield an MD5
 	// (random writes through the mount); the ETag is computed on demand.
 	FlagETagStale uint32 = 1 << 1
+	// FlagStorageClass: the inode carries a storage-class xattr. S3
+	// listings report every object's class and read that xattr only where
+	// this is set, so a page of STANDARD objects costs no read per key.
+	// Version 1 records predate the flag and decode with it set.
+	FlagStorageClass uint32 = 1 << 2
 )
 
 // Inode is the record of one file, directory, link or special node. Object
@@ -35,7 +40,8 @@ type Inode struct {
 	Target                      string // symlink target
 }
 
-const inodeVersion = 1
+// inodeVersion 2 has the layout of 1; it says FlagStorageClass is kept.
+const inodeVersion = 2
 
 func (n *Inode) encode() []byte {
 	e := enc{b: make([]byte, 0, 96+len(n.ETag)+len(n.ContentType)+len(n.Target))}
@@ -64,7 +70,8 @@ func (n *Inode) encode() []byte {
 func decodeInode(b []byte) (Inode, error) {
 	d := dec{b: b}
 	var n Inode
-	if d.u8() != inodeVersion {
+	version := d.u8()
+	if version != 1 && version != inodeVersion {
 		d.fail()
 	}
 	n.Ino = d.uv()
@@ -85,6 +92,9 @@ func decodeInode(b []byte) (Inode, error) {
 	n.ETag = d.str()
 	n.ContentType = d.str()
 	n.Target = d.str()
+	if version == 1 {
+		n.Flags |= FlagStorageClass
+	}
 	return n, d.done("inode")
 }
 
@@ -100,8 +110,9 @@ func (x *Txn) Inode(ino uint64) (Inode, error) {
 // PutInode writes n.
 func (x *Txn) PutInode(n *Inode) error { return x.putInodeKey(key(pfxInode, n.Ino), n.encode()) }
 
-// DeleteInode removes the inode record with its content, extents, and
-// xattrs. The caller frees the blobs the extents named (after commit).
+// DeleteInode removes the inode record with its content, extents,
+// xattrs and part layout. The caller frees the blobs the extents named
+// (after commit).
 func (x *Txn) DeleteInode(ino uint64) error {
 	for _, p := range [][]byte{key(pfxExtent, ino), key(pfxXattr, ino)} {
 		if err := x.delPrefix(p); err != nil {
@@ -109,6 +120,9 @@ func (x *Txn) DeleteInode(ino uint64) error {
 		}
 	}
 	if err := x.del(key(pfxContent, ino)); err != nil {
+		return err
+	}
+	if err := x.DeleteObjectParts(ino); err != nil {
 		return err
 	}
 	if err := x.del(key(pfxOrphan, ino)); err != nil {

@@ -4,17 +4,18 @@ import "encoding/binary"
 
 // Key prefixes: one byte each, so every record kind is one contiguous range.
 const (
-	pfxInode   = 'i' // ino -> Inode
-	pfxDirent  = 'd' // parent, sortName -> Dirent
-	pfxExtent  = 'x' // ino, file offset -> Extent
-	pfxContent = 'c' // ino -> inline bytes
-	pfxXattr   = 'a' // ino, name -> value
-	pfxKey     = 'k' // access key -> AccessKey
-	pfxUpload  = 'u' // bucket 0 key 0 uploadID -> Upload
-	pfxPart    = 'p' // uploadID 0 part number -> Part
-	pfxOrphan  = 'o' // ino -> nothing: unlinked while open, freed at start-up
-	pfxConfig  = 'm' // name -> value
-	pfxSeq     = 's' // badger sequences
+	pfxInode       = 'i' // ino -> Inode
+	pfxDirent      = 'd' // parent, sortName -> Dirent
+	pfxExtent      = 'x' // ino, file offset -> Extent
+	pfxContent     = 'c' // ino -> inline bytes
+	pfxXattr       = 'a' // ino, name -> value
+	pfxKey         = 'k' // access key -> AccessKey
+	pfxUpload      = 'u' // bucket 0 key 0 uploadID -> Upload
+	pfxPart        = 'p' // uploadID 0 part number -> Part
+	pfxObjectParts = 'l' // ino -> []ObjectPart: part layout of a completed multipart object
+	pfxOrphan      = 'o' // ino -> nothing: unlinked while open, freed at start-up
+	pfxConfig      = 'm' // name -> value
+	pfxSeq         = 's' // badger sequences
 )
 
 func key(prefix byte, ino uint64, rest ...byte) []byte {

@@ -26,12 +26,22 @@ func TestInodeRoundTrip(t *testing.T) {
 			Atime: -5, Mtime: 1700000000123456789, Ctime: 1, Crtime: 2, Flags: FlagETagStale,
 			ETag: "d41d8cd98f00b204e9800998ecf8427e", ContentType: "text/plain; charset=utf-8"},
 		{Ino: 9, Mode: 0o120777, Target: "日本語/リンク"},
+		{Ino: 10, Mode: 0o100644, Nlink: 1, Flags: FlagStorageClass},
 	}
 	for _, c := range cases {
 		got, err := decodeInode(c.encode())
 		if err != nil || !reflect.DeepEqual(got, c) {
 			t.Errorf("round trip %+v: got %+v, %v", c, got, err)
 		}
+	}
+	// A version 1 record may carry a storage-class xattr without the flag.
+	v1 := (&Inode{Ino: 11, Mode: 0o100644, Flags: FlagETagStale}).encode()
+	v1[0] = 1
+	if got, err := decodeInode(v1); err != nil || got.Flags != FlagETagStale|FlagStorageClass {
+		t.Errorf("version 1 record: flags %#x, %v; want %#x", got.Flags, err, FlagETagStale|FlagStorageClass)
+	}
+	if _, err := decodeInode([]byte{3}); !errors.Is(err, errCorrupt) {
+		t.Errorf("unknown version decoded: %v", err)
 	}
 	if _, err := decodeInode([]byte{inodeVersion, 1}); !errors.Is(err, errCorrupt) {
 		t.Errorf("truncated inode decoded: %v", err)

@@ -38,5 +38,6 @@ var (
 	// upload was created to carry.
 	ErrChecksumRequired = errors.New("checksum of the upload's algorithm missing")
 	ErrChecksumType     = errors.New("checksum type differs from the upload's")
+	ErrObjectSize       = errors.New("object size differs from the size given")
 	ErrKeyDisabled      = errors.New("access key disabled")
 )

@@ -190,11 +190,11 @@ func (w *lister) walk(dir uint64, path string) error {
 }
 
 // info describes a listed object. Of the stored headers it carries only
-// the storage class, which listings report: one point read, cheap when
-// absent (STANDARD), as it mostly is.
+// the storage class, which listings report; the inode's flag says whether
+// there is one to read, so STANDARD objects (most) cost no read.
 func (w *lister) info(key string, n *meta.Inode) (ObjectInfo, error) {
 	info := w.s.objectInfo(w.bucket, key, n)
-	if n.Mode&ModeType == ModeRegular {
+	if n.Mode&ModeType == ModeRegular && n.Flags&meta.FlagStorageClass != 0 {
 		switch class, err := w.x.Xattr(n.Ino, xattrStorageClass); err {
 		case nil:
 			info.Headers = map[string]string{"x-amz-storage-class": string(class)}

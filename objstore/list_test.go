@@ -111,3 +111,46 @@ func TestListObjectsMatchesModel(t *testing.T) {
 		}
 	}
 }
+
+// Listings report the storage class however it was given (S3 header,
+// copy, xattr through the mount) and forget it when the xattr goes.
+func TestListStorageClass(t *testing.T) {
+	s := small(t)
+	s.CreateBucket(ctx, "bkt", Owner{})
+	put := func(key string, headers map[string]string) ObjectInfo {
+		t.Helper()
+		info, err := s.PutObject(ctx, "bkt", key, bytes.NewReader([]byte(key)), int64(len(key)), PutOptions{Headers: headers})
+		if err != nil {
+			t.Fatalf("put %q: %v", key, err)
+		}
+		return info
+	}
+	put("cold", map[string]string{"x-amz-storage-class": "GLACIER"})
+	plain := put("plain", nil)
+	put("unset", map[string]string{"x-amz-storage-class": "STANDARD_IA"})
+	if _, err := s.CopyObject(ctx, "bkt", "cold", "bkt", "copied", CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetXattr(ctx, plain.Ino, xattrStorageClass, []byte("ONEZONE_IA"), 0); err != nil {
+		t.Fatal(err)
+	}
+	unset, err := s.HeadObject(ctx, "bkt", "unset")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveXattr(ctx, unset.Ino, xattrStorageClass); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ListObjects(ctx, "bkt", ListQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range res.Objects {
+		got[o.Key] = o.Headers["x-amz-storage-class"]
+	}
+	want := map[string]string{"cold": "GLACIER", "copied": "GLACIER", "plain": "ONEZONE_IA", "unset": ""}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("storage classes listed: %v, want %v", got, want)
+	}
+}

@@ -203,6 +203,9 @@ func (s *Store) completeOnce(ctx context.Context, bucket, key string, segs []str
 		in.size += p.Size
 		in.parts = append(in.parts, p)
 	}
+	if opts.ObjectSize != nil && *opts.ObjectSize != int64(in.size) {
+		return ObjectInfo{}, fmt.Errorf("parts make %d bytes, %d expected: %w", in.size, *opts.ObjectSize, ErrObjectSize)
+	}
 	attrs := u.Xattrs
 	var checksums map[string]string
 	if alg := u.ChecksumAlgorithm; alg != "" {
@@ -355,3 +358,31 @@ func (s *Store) ListMultipartUploads(ctx context.Context, bucket string, q Uploa
 	})
 	return res, err
 }
+
+// partLayout is what a completed upload's object keeps of its parts: their
+// numbers, sizes and checksums of the upload's algorithm.
+func partLayout(in *ingested) []meta.ObjectPart {
+	alg := in.upload.ChecksumAlgorithm
+	out := make([]meta.ObjectPart, len(in.parts))
+	for i, p := range in.parts {
+		out[i] = meta.ObjectPart{Number: p.Number, Size: p.Size}
+		if v := p.Checksums[alg]; alg != "" && v != "" {
+			out[i].Checksums = map[string]string{alg: v}
+		}
+	}
+	return out
+}
+
+func objectParts(parts []meta.ObjectPart) []ObjectPart {
+	if parts == nil {
+		return nil
+	}
+	out := make([]ObjectPart, len(parts))
+	for i, p := range parts {
+		out[i] = ObjectPart{Number: p.Number, Size: int64(p.Size), Checksums: p.Checksums}
+	}
+	return out
+}
+
+// isMultipartETag: a completed upload's ETag is "<md5 of part MD5s>-N".
+func isMultipartETag(etag string) bool { return strings.Contains(etag, "-") }

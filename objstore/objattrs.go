@@ -104,9 +104,12 @@ func setKey(m *map[string]string, k, v string) {
 	(*m)[k] = v
 }
 
-// dropChecksums removes stored checksums: the content they vouched for
-// changed through the mount.
+// dropChecksums removes stored checksums and the part layout: the content
+// they described changed through the mount.
 func dropChecksums(x *meta.Txn, ino uint64) error {
+	if err := x.DeleteObjectParts(ino); err != nil {
+		return err
+	}
 	var names []string
 	err := x.Xattrs(ino, xattrChecksumPrefix, func(name string, _ []byte) error {
 		names = append(names, name)

@@ -72,7 +72,14 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 	// committed layout, which the reader keeps as its snapshot.
 	f.mu.Lock()
 	var n meta.Inode
-	err = s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, f.ino); return })
+	var parts []meta.ObjectPart
+	err = s.db.View(func(x *meta.Txn) (err error) {
+		if n, err = inode(x, f.ino); err != nil || !isMultipartETag(n.ETag) {
+			return err
+		}
+		parts, err = x.ObjectParts(n.Ino)
+		return err
+	})
 	if err == nil && n.Nlink == 0 {
 		err = errInodeGone
 	}
@@ -81,7 +88,9 @@ func (s *Store) openObject(ctx context.Context, bucket, key string) (*ObjectRead
 		s.release(f)
 		return nil, err
 	}
-	r := f.snapshotLocked(n.Size, withAttrs(s.objectInfo(bucket, key, &n), attrs))
+	info := withAttrs(s.objectInfo(bucket, key, &n), attrs)
+	info.Parts = objectParts(parts)
+	r := f.snapshotLocked(n.Size, info)
 	f.mu.Unlock()
 	if n.Flags&meta.FlagETagStale != 0 {
 		etag, err := r.computeETag(ctx, &n)

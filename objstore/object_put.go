@@ -62,6 +62,9 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 	}
 	n.Size, n.ETag, n.ContentType = in.size, etag, opts.ContentType
 	n.Stored = storedBytes(in.extents) + uint64(len(in.inline))
+	if _, ok := attrs[xattrStorageClass]; ok {
+		n.Flags |= meta.FlagStorageClass
+	}
 	var events []Event
 	var replaced meta.Inode
 	err = s.db.Update(func(x *meta.Txn) error {
@@ -104,6 +107,9 @@ func (s *Store) commitObject(ctx context.Context, bucket, key string, segs []str
 		}
 		if in.upload != nil {
 			if err := joinUpload(x, in); err != nil {
+				return err
+			}
+			if err := x.PutObjectParts(n.Ino, partLayout(in)); err != nil {
 				return err
 			}
 		}

@@ -20,6 +20,17 @@ type ObjectInfo struct {
 	Checksums map[string]string
 	Owner     Owner
 	IsDir     bool // a directory, listed as a zero-byte key ending in "/"
+	// Parts are the parts of a completed multipart object, in order (nil
+	// for other objects, and once the mount rewrote the content). Listings
+	// leave them out.
+	Parts []ObjectPart
+}
+
+// ObjectPart is one part of a completed multipart object.
+type ObjectPart struct {
+	Number    int // as uploaded: the parts need not be numbered 1..N
+	Size      int64
+	Checksums map[string]string // of the object's checksum algorithm, if any
 }
 
 // Bucket is a top-level directory seen as an S3 bucket.
@@ -95,6 +106,9 @@ type CompleteOptions struct {
 	Checksums map[string]string
 	// ChecksumType, when set, must be the upload's (ErrChecksumType).
 	ChecksumType string
+	// ObjectSize, when set, must be the size of the object the listed
+	// parts make (ErrObjectSize).
+	ObjectSize *int64
 	// Write conditions on the object the upload replaces.
 	IfNoneMatchStar bool
 	IfMatch         string

@@ -105,6 +105,9 @@ func (s *Store) SetXattr(ctx context.Context, ino Ino, name string, value []byte
 		} else if err := x.PutXattr(n.Ino, name, value); err != nil {
 			return err
 		}
+		if name == xattrStorageClass {
+			n.Flags |= meta.FlagStorageClass
+		}
 		return x.PutInode(&n)
 	})
 	if err == nil {
@@ -133,6 +136,9 @@ func (s *Store) RemoveXattr(ctx context.Context, ino Ino, name string) error {
 			return fmt.Errorf("xattr %q: %w", name, ErrNoAttr)
 		} else if err := x.DeleteXattr(n.Ino, name); err != nil {
 			return err
+		}
+		if name == xattrStorageClass {
+			n.Flags &^= meta.FlagStorageClass
 		}
 		n.Ctime = now
 		return x.PutInode(&n)

@@ -116,8 +116,22 @@
 // for a composite upload, derives the object's checksum in the store
 // (composite: the algorithm over the concatenated part checksums, "-N";
 // full-object: the parts' CRCs combined) and checks an x-amz-checksum-*
-// header against it (BadDigest). An upload created without an algorithm
-// gives an object without a checksum.
+// header against it (BadDigest), and x-amz-mp-object-size against the
+// size the parts make (InvalidRequest). An upload created without an
+// algorithm gives an object without a checksum (AWS now adds a
+// full-object CRC64NVME; not done here).
+//
+// Parts of a completed object (object_part.go): the store keeps each
+// part's number, size and checksum. GET and HEAD ?partNumber=N answer
+// part N (counted 1..x-amz-mp-parts-count in the object's order, whatever
+// numbers the parts were uploaded with) with 206, Content-Range,
+// x-amz-mp-parts-count and, with x-amz-checksum-mode: ENABLED, the part's
+// checksum; N past the last part is InvalidPartNumber (416).
+// GetObjectAttributes gives ObjectParts with PartsCount and, for an object
+// with a checksum (as AWS does for general purpose buckets), the parts
+// with their uploaded numbers, sizes and checksums, paged by
+// x-amz-max-parts (1000 at most) and x-amz-part-number-marker. The layout
+// goes when the mount rewrites the object; a copy is one part.
 //
 // # Operations
 //
@@ -133,7 +147,7 @@
 // object-lock, ownershipControls and publicAccessBlock the "no such
 // configuration" error AWS gives for an unconfigured bucket. Object:
 // PutObject, GetObject (Range, conditional headers, response-*
-// overrides, partNumber=1), HeadObject, DeleteObject, CopyObject,
+// overrides, partNumber), HeadObject, DeleteObject, CopyObject,
 // GetObjectAttributes, GetObjectAcl, PutObjectAcl (only "private"),
 // Get/Put/DeleteObjectTagging, CreateMultipartUpload, UploadPart,
 // UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
@@ -176,9 +190,9 @@
 // Range: one "bytes=" range in any of its forms (first-last, first-,
 // -suffix), clipped to the object; an unsatisfiable one is InvalidRange
 // (416); several ranges, other units and syntax errors are ignored, as
-// HTTP allows, and the whole object is sent. partNumber=1 is the whole
-// object (part boundaries are not kept after completion); other parts are
-// InvalidPartNumber, and partNumber with Range is InvalidRequest.
+// HTTP allows, and the whole object is sent. partNumber=1 of an object
+// that is not multipart is the whole object (200), other parts
+// InvalidPartNumber; partNumber with Range is InvalidRequest.
 // x-amz-copy-source-range needs both ends within the source, otherwise
 // InvalidArgument, as AWS answers.
 //
@@ -210,6 +224,8 @@
 // errors are translated by the table in errors.go; an error the table does
 // not know becomes InternalError and is logged once, with the request id.
 // Error bodies carry Code, Message, Resource and RequestId; HEAD responses
-// never carry a body. Every response has x-amz-request-id (unique per
+// never carry a body. Before an error goes out, what is left of the
+// request body is read (up to 64 MiB, drain.go): a client still sending
+// would otherwise get a connection reset instead of the error. Every response has x-amz-request-id (unique per
 // server) and a Server header.
 package s3srv

@@ -115,6 +115,7 @@ var storeErrors = []struct {
 	{objstore.ErrPrecondition, errPreconditionFailed},
 	{objstore.ErrChecksumRequired, errInvalidRequest.with("The upload was created with a checksum algorithm: every part must carry a checksum of that algorithm, and for a COMPOSITE checksum every part in the complete request must list it.")},
 	{objstore.ErrChecksumType, errInvalidRequest.with("The x-amz-checksum-type of the complete request differs from the one the upload was created with.")},
+	{objstore.ErrObjectSize, errInvalidRequest.with("The x-amz-mp-object-size of the complete request differs from the size of the object the parts make.")},
 	{objstore.ErrKeyDisabled, errInvalidAccessKeyID},
 	{objstore.ErrNotEmpty, errBucketNotEmpty},
 	{objstore.ErrExist, errAlreadyExists},

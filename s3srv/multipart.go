@@ -264,6 +264,13 @@ func (s *Server) completeMultipartUpload(req *request) (*response, error) {
 	if opts.IfMatch, opts.IfNoneMatchStar, err = writeConditions(h); err != nil {
 		return nil, err
 	}
+	if v := h.Get("X-Amz-Mp-Object-Size"); v != "" {
+		size, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || size < 0 {
+			return nil, errInvalidArgument.with("The x-amz-mp-object-size header is not a valid size.")
+		}
+		opts.ObjectSize = &size
+	}
 	for i := range checksumAlgs {
 		if v := h.Get(checksumAlgs[i].header); v != "" {
 			setKey(&opts.Checksums, checksumAlgs[i].key(), strings.TrimSpace(v))

@@ -2,6 +2,7 @@ package s3srv
 
 import (
 	"encoding/xml"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -18,8 +19,47 @@ type xmlChecksum struct {
 }
 
 type xmlObjectParts struct {
-	TotalPartsCount int  `xml:"PartsCount"`
-	IsTruncated     bool `xml:"IsTruncated"`
+	TotalPartsCount      int             `xml:"PartsCount"`
+	PartNumberMarker     int             `xml:"PartNumberMarker,omitempty"`
+	NextPartNumberMarker int             `xml:"NextPartNumberMarker,omitempty"`
+	MaxParts             int             `xml:"MaxParts,omitempty"`
+	IsTruncated          bool            `xml:"IsTruncated"`
+	Parts                []xmlObjectPart `xml:"Part"`
+}
+
+type xmlObjectPart struct {
+	xmlChecksums
+	PartNumber int   `xml:"PartNumber"`
+	Size       int64 `xml:"Size"`
+}
+
+// partsPage is the x-amz-max-parts and x-amz-part-number-marker of a
+// GetObjectAttributes request.
+type partsPage struct {
+	max, marker int
+}
+
+// maxAttributeParts is the default and cap of x-amz-max-parts, as for
+// ListParts.
+const maxAttributeParts = 1000
+
+func parsePartsPage(h http.Header) (partsPage, error) {
+	pg := partsPage{max: maxAttributeParts}
+	if v := h.Get("X-Amz-Max-Parts"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return pg, errInvalidArgument.with("Provided max-parts not an integer or within integer range")
+		}
+		pg.max = min(n, maxAttributeParts)
+	}
+	if v := h.Get("X-Amz-Part-Number-Marker"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return pg, errInvalidArgument.with("Provided part-number-marker not an integer or within integer range")
+		}
+		pg.marker = n
+	}
+	return pg, nil
 }
 
 type xmlGetObjectAttributesResponse struct {
@@ -92,16 +132,20 @@ func (s *Server) getObjectAttributes(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	page, err := parsePartsPage(req.r.Header)
+	if err != nil {
+		return nil, err
+	}
 	info, err := s.store.HeadObject(req.ctx, req.bucket, req.key)
 	if err != nil {
 		return nil, readErr(err)
 	}
-	return &response{xml: objectAttributes(info, want), header: map[string][]string{
+	return &response{xml: objectAttributes(info, want, page), header: map[string][]string{
 		"Last-Modified": {httpTime(info.LastModified)},
 	}}, nil
 }
 
-func objectAttributes(info objstore.ObjectInfo, want map[string]bool) xmlGetObjectAttributesResponse {
+func objectAttributes(info objstore.ObjectInfo, want map[string]bool, page partsPage) xmlGetObjectAttributesResponse {
 	var doc xmlGetObjectAttributesResponse
 	if want["ETag"] {
 		etag := info.ETag
@@ -114,11 +158,7 @@ func objectAttributes(info objstore.ObjectInfo, want map[string]bool) xmlGetObje
 		doc.Checksum = checksumDocument(info.Checksums)
 	}
 	if want["ObjectParts"] {
-		// Part boundaries are not kept after completion: the count is
-		// what the multipart ETag records.
-		if n := multipartCount(info.ETag); n > 0 {
-			doc.ObjectParts = &xmlObjectParts{TotalPartsCount: n}
-		}
+		doc.ObjectParts = objectPartsDocument(info, page)
 	}
 	if want["StorageClass"] {
 		doc.StorageClass = storageClass(info)
@@ -126,6 +166,37 @@ func objectAttributes(info objstore.ObjectInfo, want map[string]bool) xmlGetObje
 	if want["ObjectSize"] {
 		size := info.Size
 		doc.ObjectSize = &size
+	}
+	return doc
+}
+
+// objectPartsDocument describes the parts of a multipart object (nil for
+// others). As in AWS's general purpose buckets, the parts themselves are
+// listed only for an object with a checksum; the count always. An object
+// completed before part layouts were kept has only the count its ETag
+// records.
+func objectPartsDocument(info objstore.ObjectInfo, page partsPage) *xmlObjectParts {
+	if len(info.Parts) == 0 {
+		if n := multipartCount(info.ETag); n > 0 {
+			return &xmlObjectParts{TotalPartsCount: n}
+		}
+		return nil
+	}
+	doc := &xmlObjectParts{TotalPartsCount: len(info.Parts)}
+	if len(info.Checksums) == 0 {
+		return doc
+	}
+	doc.MaxParts, doc.PartNumberMarker = page.max, page.marker
+	for _, p := range info.Parts {
+		if p.Number <= page.marker {
+			continue
+		}
+		if len(doc.Parts) == page.max {
+			doc.IsTruncated = true
+			break
+		}
+		doc.Parts = append(doc.Parts, xmlObjectPart{xmlChecksums: checksumsXML(p.Checksums), PartNumber: p.Number, Size: p.Size})
+		doc.NextPartNumberMarker = p.Number
 	}
 	return doc
 }

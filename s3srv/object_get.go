@@ -59,6 +59,7 @@ func (s *Server) headObject(req *request) (*response, error) {
 // HEAD and returns the response headers and the byte range to send.
 func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *response, start, length int64, err error) {
 	h := req.r.Header
+	var part *objectPartRange
 	if req.query.Has("partNumber") {
 		n, err := partNumber(req.query)
 		if err != nil {
@@ -67,10 +68,8 @@ func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *r
 		if h.Get("Range") != "" {
 			return nil, 0, 0, errInvalidRequest.with("Cannot specify both Range header and partNumber query parameter.")
 		}
-		// Parts are not remembered after completion: the whole object
-		// is part 1 (and no x-amz-mp-parts-count says otherwise).
-		if n != 1 {
-			return nil, 0, 0, errInvalidPartNumber
+		if part, err = partRange(info, n); err != nil {
+			return nil, 0, 0, err
 		}
 	}
 	resp = &response{}
@@ -90,6 +89,18 @@ func (s *Server) objectResponse(req *request, info objstore.ObjectInfo) (resp *r
 		}
 	}
 	start, length = 0, info.Size
+	if part != nil {
+		start, length = part.start, part.length
+		resp.set("x-amz-mp-parts-count", strconv.Itoa(len(info.Parts)))
+		if length > 0 {
+			resp.status = http.StatusPartialContent
+			resp.set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(info.Size, 10))
+		}
+		if strings.EqualFold(h.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+			setChecksums(resp, part.checksums)
+		}
+		return resp, start, length, nil
+	}
 	if rh := h.Get("Range"); rh != "" {
 		a, n, ok, rerr := parseRange(rh, info.Size)
 		if rerr != nil {

@@ -149,6 +149,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, req *request, resp *respon
 }
 
 func (s *Server) writeError(w http.ResponseWriter, req *request, err error) {
+	drainForError(req.r)
 	api, known := toAPIError(err)
 	if !known {
 		req.log.WithError(err).Error("s3: internal error")

@@ -469,6 +469,23 @@ func s3protoGoSuite(t *testing.T, c *s3.Client, hc *http.Client) {
 			attrs.ObjectParts == nil || aws.ToInt32(attrs.ObjectParts.TotalPartsCount) != 2 {
 			t.Fatalf("attributes: %v %+v", err, attrs)
 		}
+		if ps := attrs.ObjectParts.Parts; len(ps) != 2 || aws.ToInt32(ps[1].PartNumber) != 2 || aws.ToInt64(ps[1].Size) != 1000 ||
+			aws.ToString(ps[1].ChecksumCRC32) != aws.ToString(u2.CopyPartResult.ChecksumCRC32) {
+			t.Errorf("attribute parts: %+v", ps)
+		}
+		// Part 2 alone, its checksum validated by the SDK.
+		part, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: key, PartNumber: aws.Int32(2), ChecksumMode: types.ChecksumModeEnabled})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb, err := io.ReadAll(part.Body)
+		part.Body.Close()
+		if err != nil || !bytes.Equal(pb, data[:1000]) || aws.ToInt32(part.PartsCount) != 2 || aws.ToString(part.ContentRange) != fmt.Sprintf("bytes %d-%d/%d", 5<<20, 5<<20+999, 5<<20+1000) {
+			t.Errorf("get part 2: %d bytes, %v, parts %d, range %q", len(pb), err, aws.ToInt32(part.PartsCount), aws.ToString(part.ContentRange))
+		}
+		if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: key, PartNumber: aws.Int32(3)}); err == nil {
+			t.Errorf("head part 3 of 2 succeeded")
+		}
 		// A copy of it is one part: its checksum is the CRC32 of the bytes.
 		cp, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy/of-multipart"),
 			CopySource: aws.String(bucket + "/" + s3protoEscape(*key))})
