@@ -361,7 +361,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		if err := x.PutContent(n.Ino, newInline); err != nil {
 			return err
 		}
-		if err := dropChecksums(x, n.Ino); err != nil {
+		if err := dropDigestsAndParts(x, n.Ino); err != nil {
 			return err
 		}
 		n.Size, n.Mtime, n.Ctime = f.size, mtime, now

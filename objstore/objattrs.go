@@ -104,9 +104,9 @@ func setKey(m *map[string]string, k, v string) {
 	(*m)[k] = v
 }
 
-// dropChecksums removes stored checksums and the part layout: the content
+// dropDigestsAndParts removes stored checksums and the part layout: the content
 // they described changed through the mount.
-func dropChecksums(x *meta.Txn, ino uint64) error {
+func dropDigestsAndParts(x *meta.Txn, ino uint64) error {
 	if err := x.DeleteObjectParts(ino); err != nil {
 		return err
 	}
