@@ -116,6 +116,11 @@ func Mount(store *objstore.Store, dir string, opts Options) (*Server, error) {
 			MaxWrite:      maxWrite,
 			MaxReadAhead:  maxReadAhead,
 			MaxBackground: maxBackground,
+			// O_DIRECT opens bypass the page cache (openFlags); a local
+			// file system still lets them be mapped, and so does the
+			// kernel with this capability (it then keeps the mapping's
+			// pages and the direct I/O coherent).
+			ExtraCapabilities: gofuse.CAP_DIRECT_IO_ALLOW_MMAP,
 			// The store knows nothing of the caller for most operations;
 			// the kernel checks mode bits against the attributes we report.
 			Options: []string{"default_permissions"},

@@ -75,3 +75,35 @@ func TestDirectWriteSeenByCachedReader(t *testing.T) {
 	}
 	check("after the writer's close")
 }
+
+// TestDirectOpenMaps: a descriptor opened O_DIRECT can still be mapped
+// shared, as on a local file system, and what the mapping writes reaches
+// the file.
+func TestDirectOpenMaps(t *testing.T) {
+	m := mountTesting(t, Options{})
+	p := m.path("mapped")
+	mustWrite(t, p, bytes.Repeat([]byte("A"), 8192))
+	fd, err := unix.Open(p, unix.O_RDWR|unix.O_DIRECT|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	mem, err := unix.Mmap(fd, 0, 8192, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("mmap of an O_DIRECT descriptor: %v", err)
+	}
+	copy(mem[4096:], "mapped write")
+	if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Munmap(mem); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got[4096:4108]) != "mapped write" || got[0] != 'A' {
+		t.Fatalf("after the mapped write: %q...", got[4096:4108])
+	}
+}
