@@ -18,6 +18,15 @@ func (e *enc) u8(v uint8)   { e.b = append(e.b, v) }
 func (e *enc) uv(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) sv(v int64)   { e.b = binary.AppendVarint(e.b, v) }
 func (e *enc) str(s string) { e.uv(uint64(len(s))); e.b = append(e.b, s...) }
+
+// checksums encodes a map of checksums by algorithm (parts, objects).
+func (e *enc) checksums(m map[string]string) {
+	e.uv(uint64(len(m)))
+	for alg, v := range m {
+		e.str(alg)
+		e.str(v)
+	}
+}
 func (e *enc) bytes(p []byte) {
 	e.uv(uint64(len(p)))
 	e.b = append(e.b, p...)
@@ -91,6 +100,26 @@ func (d *dec) raw() []byte {
 }
 
 func (d *dec) str() string { return string(d.raw()) }
+
+// maxChecksums bounds a decoded checksum map: there are five algorithms.
+const maxChecksums = 16
+
+// checksums decodes what enc.checksums wrote; nil when empty.
+func (d *dec) checksums() map[string]string {
+	n := d.uv()
+	if n > maxChecksums {
+		d.fail()
+	}
+	var m map[string]string
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		if m == nil {
+			m = make(map[string]string, n)
+		}
+		alg := d.str()
+		m[alg] = d.str()
+	}
+	return m
+}
 
 // done checks the version byte was known and nothing was left over.
 func (d *dec) done(what string) error {

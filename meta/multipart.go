@@ -140,11 +140,7 @@ func (p *Part) encode() []byte {
 		e.uv(x.Blob)
 		e.uv(x.BlobOff)
 	}
-	e.uv(uint64(len(p.Checksums)))
-	for alg, v := range p.Checksums {
-		e.str(alg)
-		e.str(v)
-	}
+	e.checksums(p.Checksums)
 	return e.b
 }
 
@@ -169,17 +165,7 @@ func decodePart(k, v []byte) (Part, error) {
 		p.Extents = append(p.Extents, Extent{Off: d.uv(), Len: d.uv(), Blob: d.uv(), BlobOff: d.uv()})
 	}
 	if version >= 2 {
-		n := d.uv()
-		if n > 16 {
-			d.fail()
-		}
-		for i := uint64(0); i < n && d.err == nil; i++ {
-			if p.Checksums == nil {
-				p.Checksums = make(map[string]string, n)
-			}
-			alg := d.str()
-			p.Checksums[alg] = d.str()
-		}
+		p.Checksums = d.checksums()
 	}
 	return p, d.done("part")
 }

@@ -24,11 +24,7 @@ func encodeObjectParts(parts []ObjectPart) []byte {
 	for _, p := range parts {
 		e.uv(uint64(p.Number))
 		e.uv(p.Size)
-		e.uv(uint64(len(p.Checksums)))
-		for alg, v := range p.Checksums {
-			e.str(alg)
-			e.str(v)
-		}
+		e.checksums(p.Checksums)
 	}
 	return e.b
 }
@@ -48,17 +44,7 @@ func decodeObjectParts(b []byte) ([]ObjectPart, error) {
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		p := ObjectPart{Number: int(d.uv()), Size: d.uv()}
-		sums := d.uv()
-		if sums > 16 {
-			d.fail()
-		}
-		for j := uint64(0); j < sums && d.err == nil; j++ {
-			if p.Checksums == nil {
-				p.Checksums = make(map[string]string, sums)
-			}
-			alg := d.str()
-			p.Checksums[alg] = d.str()
-		}
+		p.Checksums = d.checksums()
 		parts = append(parts, p)
 	}
 	return parts, d.done("object parts")
