@@ -36,8 +36,9 @@ type span struct{ off, end uint64 }
 // dataSpansLocked returns where the file holds data, sorted, merged, and
 // clipped to the size.
 func (f *openFile) dataSpansLocked() []span {
-	var s []span
-	if n := uint64(len(f.inline)); n > 0 {
+	s := make([]span, 0, len(f.view)+len(f.runs)+len(f.dirty.pieces)+1)
+	// Merged inline bytes are among the buffered writes, cut as they are.
+	if n := uint64(len(f.inline)); n > 0 && !f.inlineMerged {
 		s = append(s, span{0, n})
 	}
 	for _, x := range f.view {
