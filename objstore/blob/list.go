@@ -14,6 +14,7 @@ import (
 // later as orphans.
 func (s *Store) Delete(ctx context.Context, id ID) error {
 	s.geo.drop(id)
+	s.tables.drop(id, s.k+s.m)
 	errs := s.removeShards(ctx, id)
 	var failed []error
 	for i, err := range errs {

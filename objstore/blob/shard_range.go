@@ -37,6 +37,19 @@ func (s *Store) readRange(ctx context.Context, id ID, g geometry, i, j0, j1 int)
 
 	var hdr []byte
 	var err error
+	var h header
+	if table, ok := s.tables.get(id, i); ok && a > oneReadGap && j1 > j0 {
+		// The checksum table is known: read the blocks alone.
+		r.raw = s.bufs.get(int(b - a))
+		r.data = *r.raw
+		if err = readFull(ctx, d.ReadAt, name, r.data, int64(hl)+a); err != nil {
+			r.err = err
+			return r
+		}
+		h = header{id: id, shard: i, geometry: g, table: table}
+		r.verify(g, &h)
+		return r
+	}
 	if a <= oneReadGap {
 		r.raw = s.bufs.get(hl + int(b))
 		buf := *r.raw
@@ -54,7 +67,7 @@ func (s *Store) readRange(ctx context.Context, id ID, g geometry, i, j0, j1 int)
 		r.err = err
 		return r
 	}
-	h, err := decodeHeader(hdr)
+	h, err = decodeHeader(hdr)
 	if err == nil {
 		err = h.matches(id, i, g)
 	}
@@ -62,16 +75,25 @@ func (s *Store) readRange(ctx context.Context, id ID, g geometry, i, j0, j1 int)
 		r.err = fmt.Errorf("shard header: %w", err)
 		return r
 	}
-	for j := j0; j < j1; j++ {
-		off := (j - j0) * g.blockSize
+	if a > oneReadGap {
+		// Deep reads are the random ones: the next may skip the header.
+		s.tables.add(id, i, h.table)
+	}
+	r.verify(g, &h)
+	return r
+}
+
+// verify checks the range's blocks against the header's table.
+func (r *shardRange) verify(g geometry, h *header) {
+	for j := r.j0; j < r.j1; j++ {
+		off := (j - r.j0) * g.blockSize
 		blk := r.data[off : off+g.blockLen(j)]
 		if crc32.Checksum(blk, castagnoli) == h.blockCRC(j) {
-			r.good[j-j0] = true
+			r.good[j-r.j0] = true
 		} else if r.err == nil {
 			r.err = fmt.Errorf("%w: block %d checksum mismatch", errCorrupt, j)
 		}
 	}
-	return r
 }
 
 // block returns the bytes of block j, which must lie in the range.

@@ -54,6 +54,7 @@ type Store struct {
 	log     *logrus.Entry
 	bufs    bufPool
 	geo     *geoCache
+	tables  *tableCache
 }
 
 // New returns a Store writing shard i of every blob to disks[i]; it needs
@@ -102,6 +103,7 @@ func New(disks []disk.Disk, opts Options) (*Store, error) {
 		enc:     enc,
 		log:     opts.Log,
 		geo:     newGeoCache(geoCacheEntries),
+		tables:  newTableCache(tableCacheBytes),
 	}, nil
 }
 
