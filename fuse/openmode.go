@@ -22,9 +22,17 @@ const modeSetuid = 0o4000
 // (FOPEN_PARALLEL_DIRECT_WRITES). On that path the kernel leaves it to the
 // file system to drop setuid/setgid bits when a file is written, so a
 // file carrying one keeps the cached path, where the kernel does it.
+//
+// A read-only open has nothing to commit at close(2), so the kernel is
+// told not to send a FLUSH for it (FOPEN_NOFLUSH): one request less for
+// every file read; RELEASE, which does not hold up close(2), still comes.
 func openFlags(flags uint32, mode uint32) uint32 {
+	var out uint32 = gofuse.FOPEN_KEEP_CACHE
 	if flags&syscall.O_DIRECT != 0 && mode&(modeSetuid|modeSetgid) == 0 {
-		return gofuse.FOPEN_DIRECT_IO | gofuse.FOPEN_PARALLEL_DIRECT_WRITES
+		out = gofuse.FOPEN_DIRECT_IO | gofuse.FOPEN_PARALLEL_DIRECT_WRITES
 	}
-	return gofuse.FOPEN_KEEP_CACHE
+	if flags&syscall.O_ACCMODE == syscall.O_RDONLY {
+		out |= gofuse.FOPEN_NOFLUSH
+	}
+	return out
 }

@@ -18,8 +18,10 @@ func TestOpenFlagsForKernel(t *testing.T) {
 		want        uint32
 	}{
 		{"buffered", syscall.O_RDWR, 0o644, gofuse.FOPEN_KEEP_CACHE},
+		{"buffered write-only", syscall.O_WRONLY, 0o644, gofuse.FOPEN_KEEP_CACHE},
+		{"buffered read-only", syscall.O_RDONLY, 0o644, gofuse.FOPEN_KEEP_CACHE | gofuse.FOPEN_NOFLUSH},
 		{"O_DIRECT", syscall.O_RDWR | syscall.O_DIRECT, 0o644, direct},
-		{"O_DIRECT read-only", syscall.O_RDONLY | syscall.O_DIRECT, 0o444, direct},
+		{"O_DIRECT read-only", syscall.O_RDONLY | syscall.O_DIRECT, 0o444, direct | gofuse.FOPEN_NOFLUSH},
 		{"O_DIRECT on setuid", syscall.O_WRONLY | syscall.O_DIRECT, 0o4755, gofuse.FOPEN_KEEP_CACHE},
 		{"O_DIRECT on setgid", syscall.O_WRONLY | syscall.O_DIRECT, 0o2755, gofuse.FOPEN_KEEP_CACHE},
 	} {
