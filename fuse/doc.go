@@ -21,7 +21,8 @@
 //     symlink, readlink, hard links, mknod (FIFOs, sockets, devices),
 //     statfs, extended attributes, fsync, on every path of the namespace.
 //   - Writes through the mount become visible to S3 and NFS at close(2) of
-//     any descriptor (FLUSH calls Handle.Flush), at fsync, and at the last
+//     any descriptor open for writing (FLUSH calls Handle.Flush; read-only
+//     opens ask for no FLUSH, see openFlags), at fsync, and at the last
 //     close (RELEASE calls Handle.Release). A commit at close is not
 //     abandoned when the closing process gets a signal. Only fsync waits
 //     for the disk; what a close committed is synced by the store within
