@@ -85,11 +85,13 @@ func (r *fragRig) write(t *testing.T, h *Handle, off int, p []byte) {
 	copy(r.model[off:], p)
 }
 
-func (r *fragRig) extents(t *testing.T) []meta.Extent {
-	t.Helper()
+func (r *fragRig) extents(t *testing.T) []meta.Extent { t.Helper(); return extentsOf(t, r.s, r.ino) }
+
+func extentsOf(tb testing.TB, s *Store, ino Ino) []meta.Extent {
+	tb.Helper()
 	var ext []meta.Extent
-	if err := r.s.db.View(func(x *meta.Txn) (err error) { ext, err = x.Extents(uint64(r.ino)); return }); err != nil {
-		t.Fatal(err)
+	if err := s.db.View(func(x *meta.Txn) (err error) { ext, err = x.Extents(uint64(ino)); return }); err != nil {
+		tb.Fatal(err)
 	}
 	return ext
 }
