@@ -321,9 +321,10 @@ func TestCompactLeavesWrittenFileAlone(t *testing.T) {
 		s := r.s
 		res := make(chan error, 1)
 		go func() {
-			// About a second for the whole file: the write below lands
-			// before the first window is swapped.
-			_, err := s.compact(ctx, r.ino, &rateLimiter{rate: 256 << 10})
+			// Two seconds for the whole file (two windows): the write
+			// below commits before the last window is swapped, even on a
+			// loaded machine.
+			_, err := s.compact(ctx, r.ino, &rateLimiter{rate: 128 << 10})
 			res <- err
 		}()
 		for {
