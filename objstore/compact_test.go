@@ -22,7 +22,10 @@ type fragRig struct {
 
 func newFragRig(t *testing.T, size, writes int, holeAt int) *fragRig {
 	t.Helper()
-	s := NewTesting(t, Options{InlineMax: 1 << 10, BlobSize: 8 << 10, DirtyMax: 32 << 10, CompactRate: -1})
+	// No periodic sync: blobs are freed only when the test syncs
+	// (countBlobs), so counts do not race with syncLoop's deletions.
+	s := NewTesting(t, Options{InlineMax: 1 << 10, BlobSize: 8 << 10, DirtyMax: 32 << 10, CompactRate: -1,
+		SyncInterval: time.Hour})
 	if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
 		t.Fatal(err)
 	}
