@@ -39,6 +39,17 @@ func (x *Txn) Extents(ino uint64) ([]Extent, error) {
 	return out, err
 }
 
+// Extent returns the extent of ino starting at off, or ErrNotFound.
+func (x *Txn) Extent(ino, off uint64) (Extent, error) {
+	v, err := x.get(extentKey(ino, off))
+	if err != nil {
+		return Extent{}, err
+	}
+	d := dec{b: v}
+	e := Extent{Off: off, Len: d.uv(), Blob: d.uv(), BlobOff: d.uv()}
+	return e, d.done("extent")
+}
+
 // PutExtent adds or replaces the extent starting at e.Off.
 func (x *Txn) PutExtent(ino uint64, e Extent) error {
 	return x.set(extentKey(ino, e.Off), encodeExtent(e))

@@ -244,3 +244,30 @@ func TestUnsynced(t *testing.T) {
 		}
 	}
 }
+
+func TestExtentPointLookup(t *testing.T) {
+	d := openMem(t)
+	e := Extent{Off: 4096, Len: 100, Blob: 7, BlobOff: 12}
+	if err := d.Update(func(x *Txn) error { return x.PutExtent(3, e) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		ino     uint64
+		off     uint64
+		want    Extent
+		wantErr error
+	}{
+		{"present", 3, 4096, e, nil},
+		{"other offset", 3, 4095, Extent{}, ErrNotFound},
+		{"other inode", 4, 4096, Extent{}, ErrNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got Extent
+			err := d.View(func(x *Txn) (err error) { got, err = x.Extent(tc.ino, tc.off); return })
+			if err != tc.wantErr || got != tc.want {
+				t.Fatalf("Extent(%d, %d) = %+v, %v; want %+v, %v", tc.ino, tc.off, got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}

@@ -52,6 +52,9 @@ type openFile struct {
 	deferred []uint64
 	// wroteStale: a commit of this open file left the ETag unknown.
 	wroteStale bool
+	// compactDue: the layout is fragmented; the last close queues the
+	// file for compaction (compact.go).
+	compactDue bool
 	// noCapAt is Store.capChanges+1 as of a lookup that found no
 	// security.capability (see getCapability); 0 when unknown.
 	noCapAt atomic.Uint64
@@ -123,9 +126,13 @@ func (s *Store) release(f *openFile) {
 		f.mu.Lock()
 		f.stopMD5()
 		f.discardLocked()
+		compact := f.compactDue
 		f.mu.Unlock()
 		if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
 			s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
+		}
+		if compact {
+			s.queueCompact(f.ino)
 		}
 	}
 }
@@ -387,6 +394,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 	}
 	f.dirty.reset()
 	f.changed, f.mtime = false, 0
+	f.compactDue = s.fragmented(newExt)
 	switch {
 	case f.readers > 0:
 		f.deferred = append(f.deferred, garbage...)

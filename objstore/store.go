@@ -29,6 +29,9 @@ type Options struct {
 	// SyncInterval bounds how long a change that did not wait for the disk
 	// (closed through the mount without fsync) stays volatile.
 	SyncInterval time.Duration
+	// CompactRate bounds the bytes per second the background compaction
+	// of fragmented files rewrites (default 32 MiB/s; negative: no bound).
+	CompactRate int64
 }
 
 func (o *Options) setDefaults() {
@@ -49,6 +52,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.CompactRate == 0 {
+		o.CompactRate = 32 << 20
 	}
 	if o.SyncInterval <= 0 {
 		o.SyncInterval = time.Second
@@ -80,6 +86,10 @@ type Store struct {
 	freeQueue []uint64 // blobs to delete after the next metadata sync
 
 	capChanges atomic.Uint64 // sets and removes of security.capability
+
+	compacts       chan Ino // files to compact (compact.go)
+	compactMu      sync.Mutex
+	compactPending map[Ino]struct{} // queued in compacts
 }
 
 // New builds a store on an open metadata database and blob layer, creating
@@ -90,7 +100,8 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 		log:  opts.Log.WithField("component", "objstore"),
 		open: map[Ino]*openFile{}, keys: &Keys{db: db, now: opts.Now},
 		putSlots: make(chan struct{}, 4),
-		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{})}
+		etags:    make(chan Ino, etagQueueLen), stop: make(chan struct{}),
+		compacts: make(chan Ino, compactQueueLen), compactPending: map[Ino]struct{}{}}
 	if err := s.ensureRoot(); err != nil {
 		return nil, err
 	}
@@ -100,6 +111,7 @@ func New(db *meta.DB, blobs *blob.Store, opts Options) (*Store, error) {
 	s.background.Add(2)
 	go s.etagWorker()
 	go s.syncLoop()
+	s.startCompaction()
 	s.collectOrphansInBackground()
 	return s, nil
 }

@@ -20,7 +20,7 @@ func small(t *testing.T) *Store {
 
 func md5hex(p []byte) string { s := md5.Sum(p); return hex.EncodeToString(s[:]) }
 
-func mustCreate(t *testing.T, s *Store, parent Ino, name string) Attr {
+func mustCreate(t testing.TB, s *Store, parent Ino, name string) Attr {
 	t.Helper()
 	a, err := s.Mknod(ctx, parent, name, NodeIn{Mode: 0o644})
 	if err != nil {
