@@ -83,7 +83,8 @@ type Store struct {
 	background sync.WaitGroup // goroutines Close waits for
 
 	freeMu    sync.Mutex
-	freeQueue []uint64 // blobs to delete after the next metadata sync
+	freeQueue []uint64     // blobs to delete after the next metadata sync
+	freeing   sync.RWMutex // held for reading while a syncAndFree deletes
 
 	capChanges atomic.Uint64 // sets and removes of security.capability
 

@@ -25,6 +25,8 @@ func (s *Store) freeAfterSync(ids []uint64) {
 // syncAndFree makes every commit so far durable, then deletes the blobs
 // queued before the sync started (their commits are covered by it).
 func (s *Store) syncAndFree() error {
+	s.freeing.RLock()
+	defer s.freeing.RUnlock()
 	s.freeMu.Lock()
 	ids := s.freeQueue
 	s.freeQueue = nil
@@ -35,6 +37,12 @@ func (s *Store) syncAndFree() error {
 	}
 	s.deleteBlobs(ids)
 	return nil
+}
+
+// waitFreed waits for every syncAndFree in progress to finish deleting.
+func (s *Store) waitFreed() {
+	s.freeing.Lock()
+	s.freeing.Unlock() // empty: waiting for the readers is the point
 }
 
 // syncLoop bounds how long a change that did not wait for the disk stays

@@ -58,6 +58,7 @@ func (s *Store) countBlobs(tb testing.TB) int {
 	if err := s.syncAndFree(); err != nil {
 		tb.Fatal(err)
 	}
+	s.waitFreed() // a background sync may still be deleting
 	n := 0
 	if err := s.blobs.List(context.Background(), func(blob.ID) error { n++; return nil }); err != nil {
 		tb.Fatal(err)
