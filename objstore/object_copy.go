@@ -2,10 +2,7 @@ package objstore
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/hex"
-	"fmt"
-	"hash"
 	"io"
 	"strings"
 )
@@ -82,35 +79,10 @@ func copyChecksums(source map[string]string, alg string, body *io.Reader) (map[s
 	if len(compute) == 0 {
 		return out, nil
 	}
-	hs := make([]hash.Hash, len(compute))
-	ws := make([]io.Writer, len(compute))
-	for i, a := range compute {
-		ca := ChecksumAlgorithmNamed(a)
-		if ca == nil {
-			return nil, fmt.Errorf("checksum algorithm %q: %w", a, ErrInvalid)
-		}
-		hs[i] = ca.New()
-		ws[i] = hs[i]
+	r, err := ChecksumReader(*body, compute, out)
+	if err != nil {
+		return nil, err
 	}
-	*body = &summingReader{r: io.TeeReader(*body, io.MultiWriter(ws...)), done: func() {
-		for i, a := range compute {
-			out[a] = base64.StdEncoding.EncodeToString(hs[i].Sum(nil))
-		}
-	}}
+	*body = r
 	return out, nil
-}
-
-// summingReader calls done once, at the EOF of r.
-type summingReader struct {
-	r    io.Reader
-	done func()
-}
-
-func (s *summingReader) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err == io.EOF && s.done != nil {
-		s.done()
-		s.done = nil
-	}
-	return n, err
 }

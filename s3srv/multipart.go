@@ -150,9 +150,10 @@ func (s *Server) uploadPartCopy(req *request) (*response, error) {
 	var body io.Reader = io.NewSectionReader(rd, start, length)
 	var sums map[string]string
 	if alg := up.Upload.ChecksumAlgorithm; alg != "" {
-		c := checksumByName(alg).newChecksum()
 		sums = map[string]string{}
-		body = &atEOF{r: io.TeeReader(body, c.h), fn: func() { sums[alg] = c.sum() }}
+		if body, err = objstore.ChecksumReader(body, []string{alg}, sums); err != nil {
+			return nil, err
+		}
 	}
 	part, err := s.store.UploadPart(req.ctx, req.bucket, req.key, uploadID, n, body, length, objstore.PartOptions{Checksums: sums})
 	if err != nil {
@@ -160,22 +161,6 @@ func (s *Server) uploadPartCopy(req *request) (*response, error) {
 	}
 	return &response{xml: xmlCopyPartResult{LastModified: xmlTime(part.LastModified), ETag: quoteETag(part.ETag),
 		xmlChecksums: checksumsXML(part.Checksums)}}, nil
-}
-
-// atEOF calls fn once, when r reaches its end: before the store, which
-// reads r to EOF, looks at what fn fills in.
-type atEOF struct {
-	r  io.Reader
-	fn func()
-}
-
-func (a *atEOF) Read(b []byte) (int, error) {
-	n, err := a.r.Read(b)
-	if err == io.EOF && a.fn != nil {
-		a.fn()
-		a.fn = nil
-	}
-	return n, err
 }
 
 // parseCopyRange parses x-amz-copy-source-range: unlike Range, both ends
