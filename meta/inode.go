@@ -104,11 +104,14 @@ func (x *Txn) Inode(ino uint64) (Inode, error) {
 	if err != nil {
 		return Inode{}, err
 	}
+	if !x.known(ino) {
+		x.present = append(x.present, ino)
+	}
 	return decodeInode(v)
 }
 
 // PutInode writes n.
-func (x *Txn) PutInode(n *Inode) error { return x.putInodeKey(key(pfxInode, n.Ino), n.encode()) }
+func (x *Txn) PutInode(n *Inode) error { return x.putInode(n.Ino, n.encode()) }
 
 // DeleteInode removes the inode record with its content, extents,
 // xattrs and part layout. The caller frees the blobs the extents named
@@ -128,7 +131,7 @@ func (x *Txn) DeleteInode(ino uint64) error {
 	if err := x.del(key(pfxOrphan, ino)); err != nil {
 		return err
 	}
-	return x.delInodeKey(key(pfxInode, ino))
+	return x.delInode(ino)
 }
 
 // Content returns the inline bytes of a small file (nil if none).

@@ -17,6 +17,8 @@ type Txn struct {
 	// inodes is how many inode records the transaction added, less those
 	// it deleted (see inodecount.go).
 	inodes int64
+	// present: inodes whose record this transaction read or wrote.
+	present []uint64
 }
 
 func (x *Txn) get(k []byte) ([]byte, error) {

@@ -4,5 +4,5 @@ package meta
 // not decode, as a damaged metadata directory would hold. Tests of the
 // consistency checker use it; nothing else may.
 func (x *Txn) DamageInodeForTesting(ino uint64) error {
-	return x.putInodeKey(key(pfxInode, ino), []byte{0xff, 0x01})
+	return x.putInode(ino, []byte{0xff, 0x01})
 }
