@@ -19,40 +19,25 @@ var (
 	_ fusefs.NodeLinker    = (*node)(nil)
 )
 
-const modeSetgid = 0o2000
-
-// newNodeIn returns what to create in this directory on behalf of the
-// caller: the caller's uid, and its gid unless the directory is setgid, in
-// which case the directory's group (and, for a directory, the setgid bit)
-// is inherited as on a local file system.
-func (n *node) newNodeIn(ctx context.Context, mode uint32, rdev uint32) (objstore.NodeIn, error) {
+// newNodeIn returns what to create on behalf of the caller: the caller's
+// uid and gid. The store gives the node the directory's group instead when
+// the directory is setgid, in the creating transaction.
+func newNodeIn(ctx context.Context, mode uint32, rdev uint32) objstore.NodeIn {
 	in := objstore.NodeIn{Mode: mode, Rdev: rdev}
 	if caller, ok := gofuse.FromContext(ctx); ok {
 		in.Uid, in.Gid = caller.Uid, caller.Gid
 	}
-	parent, err := n.srv.store.GetAttr(n.srv.ctx(ctx), n.ino())
-	if err != nil {
-		return in, err
-	}
-	if parent.Mode&modeSetgid != 0 {
-		in.Gid = parent.Gid
-		if mode&objstore.ModeType == objstore.ModeDir {
-			in.Mode |= modeSetgid
-		}
-	}
-	return in, nil
+	return in
 }
 
 // Mkdir creates a directory; mode arrives with the caller's umask applied.
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *gofuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
-	in, err := n.newNodeIn(ctx, objstore.ModeDir|mode&objstore.ModePerm, 0)
-	if err == nil {
-		var a objstore.Attr
-		if a, err = n.srv.store.Mkdir(n.srv.ctx(ctx), n.ino(), name, in); err == nil {
-			return n.newChild(ctx, a, out), 0
-		}
+	in := newNodeIn(ctx, objstore.ModeDir|mode&objstore.ModePerm, 0)
+	a, err := n.srv.store.Mkdir(n.srv.ctx(ctx), n.ino(), name, in)
+	if err != nil {
+		return nil, n.srv.errno("mkdir", err, permDenied)
 	}
-	return nil, n.srv.errno("mkdir", err, permDenied)
+	return n.newChild(ctx, a, out), 0
 }
 
 // Mknod creates a FIFO, socket, device node or empty regular file.
@@ -60,64 +45,63 @@ func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, 
 	if mode&objstore.ModeType == 0 {
 		mode |= objstore.ModeRegular
 	}
-	in, err := n.newNodeIn(ctx, mode, dev)
-	if err == nil {
-		var a objstore.Attr
-		if a, err = n.srv.store.Mknod(n.srv.ctx(ctx), n.ino(), name, in); err == nil {
-			return n.newChild(ctx, a, out), 0
-		}
+	a, err := n.srv.store.Mknod(n.srv.ctx(ctx), n.ino(), name, newNodeIn(ctx, mode, dev))
+	if err != nil {
+		return nil, n.srv.errno("mknod", err, permDenied)
 	}
-	return nil, n.srv.errno("mknod", err, permDenied)
+	return n.newChild(ctx, a, out), 0
 }
 
 // Create creates and opens a regular file (open with O_CREAT of a name the
 // kernel believes absent).
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *gofuse.EntryOut) (*fusefs.Inode, fusefs.FileHandle, uint32, syscall.Errno) {
 	sctx := n.srv.ctx(ctx)
-	in, err := n.newNodeIn(ctx, objstore.ModeRegular|mode&objstore.ModePerm, 0)
-	if err != nil {
-		return nil, nil, 0, n.srv.errno("create", err, permDenied)
-	}
-	a, err := n.srv.store.Mknod(sctx, n.ino(), name, in)
-	truncate := false
+	in := newNodeIn(ctx, objstore.ModeRegular|mode&objstore.ModePerm, 0)
+	a, h, err := n.srv.store.CreateFile(sctx, n.ino(), name, in)
 	if errors.Is(err, objstore.ErrExist) && flags&syscall.O_EXCL == 0 {
 		// The name appeared after the kernel's lookup (another door, or
 		// a negative entry the kernel still held): open(2) without
 		// O_EXCL then opens the existing file.
-		a, err = n.srv.store.Lookup(sctx, n.ino(), name)
-		if err == nil && !a.IsRegular() {
-			if a.IsDir() {
-				err = objstore.ErrIsDir
-			} else {
-				err = objstore.ErrExist
-			}
-		}
-		truncate = flags&syscall.O_TRUNC != 0
+		a, h, err = n.openExisting(sctx, name, flags&syscall.O_TRUNC != 0)
 	}
 	if err != nil {
 		return nil, nil, 0, n.srv.errno("create", err, permDenied)
-	}
-	h, err := n.srv.store.Open(sctx, a.Ino, truncate)
-	if err != nil {
-		return nil, nil, 0, n.srv.errno("create", err, permDenied)
-	}
-	if truncate {
-		a.Size, a.Blocks = 0, 0
 	}
 	return n.newChild(ctx, a, out), &fileHandle{srv: n.srv, h: h}, openFlags(flags, a.Mode), 0
 }
 
-// Symlink creates a symbolic link owned by the caller.
-func (n *node) Symlink(ctx context.Context, target, name string, out *gofuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
-	in, err := n.newNodeIn(ctx, objstore.ModeSymlink|0o777, 0)
-	if err == nil {
-		var a objstore.Attr
-		owner := objstore.Owner{Uid: in.Uid, Gid: in.Gid}
-		if a, err = n.srv.store.Symlink(n.srv.ctx(ctx), n.ino(), name, target, owner); err == nil {
-			return n.newChild(ctx, a, out), 0
+// openExisting opens name for a create that found it taken.
+func (n *node) openExisting(ctx context.Context, name string, truncate bool) (objstore.Attr, *objstore.Handle, error) {
+	a, err := n.srv.store.Lookup(ctx, n.ino(), name)
+	if err == nil && !a.IsRegular() {
+		if a.IsDir() {
+			err = objstore.ErrIsDir
+		} else {
+			err = objstore.ErrExist
 		}
 	}
-	return nil, n.srv.errno("symlink", err, permDenied)
+	if err != nil {
+		return a, nil, err
+	}
+	h, err := n.srv.store.Open(ctx, a.Ino, truncate)
+	if err != nil {
+		return a, nil, err
+	}
+	if truncate {
+		a.Size, a.Blocks = 0, 0
+	}
+	return a, h, nil
+}
+
+// Symlink creates a symbolic link owned by the caller.
+func (n *node) Symlink(ctx context.Context, target, name string, out *gofuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	in := newNodeIn(ctx, objstore.ModeSymlink|0o777, 0)
+	owner := objstore.Owner{Uid: in.Uid, Gid: in.Gid}
+	a, err := n.srv.store.Symlink(n.srv.ctx(ctx), n.ino(), name, target, owner)
+	if err != nil {
+		return nil, n.srv.errno("symlink", err, permDenied)
+	}
+	return n.newChild(ctx, a, out), 0
 }
 
 // Link adds a name for an existing file.

@@ -6,7 +6,10 @@ import (
 	gofuse "github.com/hanwen/go-fuse/v2/fuse"
 )
 
-const modeSetuid = 0o4000
+const (
+	modeSetuid = 0o4000
+	modeSetgid = 0o2000
+)
 
 // openFlags chooses how the kernel treats a new open of a regular file.
 //

@@ -23,6 +23,9 @@ type openFile struct {
 	ino Ino
 	// refs counts handles and readers; guarded by Store.openMu.
 	refs int
+	// unlinked: the last name went while the file was open, so the last
+	// release frees the inode; guarded by Store.openMu.
+	unlinked bool
 
 	mu        sync.RWMutex
 	loaded    bool
@@ -78,6 +81,23 @@ func (s *Store) acquire(ino Ino) (*openFile, error) {
 	return f, nil
 }
 
+// acquireNew is acquire for an inode the caller has just created empty:
+// there is nothing committed to read back.
+func (s *Store) acquireNew(ino Ino) (*openFile, error) {
+	s.openMu.Lock()
+	if _, ok := s.open[ino]; ok {
+		// Someone reached the new name first (an S3 reader): share its
+		// open file as acquire does.
+		s.openMu.Unlock()
+		return s.acquire(ino)
+	}
+	f := &openFile{s: s, ino: ino, dirty: pieceMap{grain: s.opts.BlobSize}, loaded: true, refs: 1}
+	f.restartMD5()
+	s.open[ino] = f
+	s.openMu.Unlock()
+	return f, nil
+}
+
 // load reads the committed state of the inode once.
 func (f *openFile) load() error {
 	f.mu.Lock()
@@ -121,6 +141,7 @@ func (s *Store) release(f *openFile) {
 	if last {
 		delete(s.open, f.ino)
 	}
+	unlinked := f.unlinked
 	s.openMu.Unlock()
 	if last {
 		f.mu.Lock()
@@ -128,8 +149,10 @@ func (s *Store) release(f *openFile) {
 		f.discardLocked()
 		compact := f.compactDue
 		f.mu.Unlock()
-		if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
-			s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
+		if unlinked {
+			if err := s.freeIfUnlinked(context.Background(), f.ino); err != nil {
+				s.log.WithError(err).WithField("ino", f.ino).Error("free unlinked inode")
+			}
 		}
 		if compact {
 			s.queueCompact(f.ino)

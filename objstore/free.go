@@ -46,10 +46,16 @@ func (s *Store) freeIfUnlinked(ctx context.Context, ino Ino) error {
 }
 
 // unlinked is called after a commit that dropped the last name of ino:
-// free it now unless a handle still has it open.
+// free it now unless a handle still has it open, in which case the last
+// release does. Every commit that drops a last name calls it, which spares
+// all other last closes a metadata read; should one ever be missed, the
+// inode stays marked orphan and the next start frees it.
 func (s *Store) unlinked(ctx context.Context, ino Ino) {
 	s.openMu.Lock()
-	_, open := s.open[ino]
+	f, open := s.open[ino]
+	if open {
+		f.unlinked = true
+	}
 	s.openMu.Unlock()
 	if open {
 		return

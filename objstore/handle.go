@@ -31,6 +31,21 @@ func (s *Store) Open(ctx context.Context, ino Ino, truncate bool) (*Handle, erro
 	return h, nil
 }
 
+// CreateFile creates an empty regular file and opens it, as open(2) with
+// O_CREAT|O_EXCL does: one transaction, nothing read back.
+func (s *Store) CreateFile(ctx context.Context, parent Ino, name string, in NodeIn) (Attr, *Handle, error) {
+	in.Mode = ModeRegular | in.Mode&ModePerm
+	a, err := s.Mknod(ctx, parent, name, in)
+	if err != nil {
+		return Attr{}, nil, err
+	}
+	f, err := s.acquireNew(a.Ino)
+	if err != nil {
+		return Attr{}, nil, err
+	}
+	return a, &Handle{f: f}, nil
+}
+
 // Handle is an open regular file. Its methods may be called concurrently.
 type Handle struct {
 	f        *openFile

@@ -35,12 +35,27 @@ func (s *Store) Lookup(ctx context.Context, parent Ino, name string) (Attr, erro
 		return Attr{}, ErrNameTooLong
 	}
 	for attempt := 0; ; attempt++ {
-		var d meta.Dirent
-		err := s.db.View(func(x *meta.Txn) (err error) { d, err = lookup(x, parent, name); return })
+		// Name and inode in one transaction: a lookup is the hot path of
+		// every stat and open, and each transaction costs badger several
+		// goroutine handoffs.
+		var n meta.Inode
+		err := s.db.View(func(x *meta.Txn) error {
+			d, err := lookup(x, parent, name)
+			if err != nil {
+				return err
+			}
+			n, err = inode(x, Ino(d.Ino))
+			return err
+		})
 		if err != nil {
 			return Attr{}, err
 		}
-		a, err := s.GetAttr(ctx, Ino(d.Ino))
+		if s.openFileIfAny(Ino(n.Ino)) == nil {
+			return attrOf(&n), nil
+		}
+		// Open: buffered writes change size and times, and only GetAttr
+		// reads the record under the open file's lock.
+		a, err := s.GetAttr(ctx, Ino(n.Ino))
 		// The name was pointed at a new inode and the old one freed
 		// between the two reads (an S3 overwrite): look again.
 		if errors.Is(err, ErrNotExist) && attempt < 8 {
@@ -49,6 +64,9 @@ func (s *Store) Lookup(ctx context.Context, parent Ino, name string) (Attr, erro
 		return a, err
 	}
 }
+
+// modeSetgid on a directory: what is created in it takes its group.
+const modeSetgid = 0o2000
 
 // createNode adds a new inode n under parent/name in x; it fails with
 // ErrExist when the name is taken. It updates the parent's times and link
@@ -65,6 +83,14 @@ func (s *Store) createNode(x *meta.Txn, parent Ino, name string, n *meta.Inode) 
 		return fmt.Errorf("%q: %w", name, ErrExist)
 	} else if err != meta.ErrNotFound {
 		return err
+	}
+	if p.Mode&modeSetgid != 0 {
+		// As on a local file system: the directory's group, and for a
+		// directory its setgid bit too, whichever door creates.
+		n.Gid = p.Gid
+		if n.Mode&ModeType == ModeDir {
+			n.Mode |= modeSetgid
+		}
 	}
 	if n.Mode&ModeType == ModeDir {
 		p.Nlink++
