@@ -70,6 +70,12 @@ func (ra *readahead) window(f *openFile, off uint64, n int) *raFetch {
 	if !inOrder || (off+uint64(n)-1)/raWindow != idx {
 		return nil
 	}
+	// Nothing on the disks to read (inline content, holes), or nothing
+	// beyond this read: a fetch in the background would only add a
+	// goroutine handoff, which costs more than a small file's read.
+	if len(f.view) == 0 || off+uint64(n) >= f.size {
+		return nil
+	}
 	if ra.windows == nil {
 		ra.windows = map[uint64]*raFetch{}
 	}
