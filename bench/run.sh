@@ -11,7 +11,9 @@
 # Knobs (environment): BENCH_MODE, BENCH_PHASES ("smallfiles fio s3 go"),
 # BENCH_WORK (a directory on the file system to measure; default a new one
 # under /var/tmp), BENCH_KEEP=1 (keep it), SEQ_SIZE, SEQ_RUNTIME, RUNTIME,
-# SMALL_FILES, LIST_KEYS, S3_DURATION, GO_BENCHTIME, SHALLOT_BIN.
+# SMALL_FILES, LIST_KEYS, S3_DURATION, GO_BENCHTIME, SHALLOT_BIN,
+# BENCH_FLOOR=0 (skip the FUSE floor: go-fuse's loopback example over the
+# plain directory, run as a third column of the fio and small-file rows).
 # Needs root for dropping caches (echo 3 > /proc/sys/vm/drop_caches) and
 # for the FUSE mount; fio and jq.
 set -euo pipefail
@@ -40,8 +42,14 @@ WORK=${BENCH_WORK:-$(mktemp -d /var/tmp/shallot-bench.XXXXXX)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 DATA=$WORK/data MNT=$WORK/mnt PLAIN=$WORK/plain
-mkdir -p "$DATA" "$MNT" "$PLAIN" "$WORK/bin" "$WORK/out"
-DPID=
+# The FUSE floor: go-fuse's own pass-through example (a dependency we
+# already build with), mounted at FLOOR over PLAIN/floor. What it reaches is
+# what any FUSE file system built on go-fuse pays for the protocol alone on
+# this machine, before doing any work of its own.
+FLOOR=$WORK/floor
+mkdir -p "$DATA" "$MNT" "$PLAIN/floor" "$FLOOR" "$WORK/bin" "$WORK/out"
+DPID= FPID=
+WITH_FLOOR=${BENCH_FLOOR:-1}
 
 cleanup() {
 	local rc=$?
@@ -52,10 +60,16 @@ cleanup() {
 		kill -0 "$DPID" 2>/dev/null && { echo "run.sh: daemon $DPID ignored SIGTERM; killing it" >&2; kill -KILL "$DPID"; }
 		wait "$DPID" 2>/dev/null
 	fi
-	# The daemon's mount, and any left by an interrupted in-process mount
-	# benchmark (BenchmarkMount* mount under $WORK/gotmp).
+	if [ -n "$FPID" ] && kill -0 "$FPID" 2>/dev/null; then
+		kill -TERM "$FPID"
+		for _ in $(seq 1 20); do kill -0 "$FPID" 2>/dev/null || break; sleep 0.5; done
+		kill -KILL "$FPID" 2>/dev/null
+		wait "$FPID" 2>/dev/null
+	fi
+	# The daemon's mount, the floor's, and any left by an interrupted
+	# in-process mount benchmark (BenchmarkMount* mount under $WORK/gotmp).
 	local m
-	for m in "$MNT" $(findmnt -rn -o TARGET 2>/dev/null | grep "^$WORK/gotmp/" || true); do
+	for m in "$MNT" "$FLOOR" $(findmnt -rn -o TARGET 2>/dev/null | grep "^$WORK/gotmp/" || true); do
 		if mountpoint -q "$m"; then
 			fusermount3 -u "$m" 2>/dev/null || fusermount -u "$m" 2>/dev/null || umount -l "$m"
 		fi
@@ -81,15 +95,15 @@ drop_caches() {
 
 # ---- results table ---------------------------------------------------------
 ROWS=() NOTES=()
-add_row() { ROWS+=("$1|$2|$3|$4"); } # name|unit|mount|plain
+add_row() { ROWS+=("$1|$2|$3|$4|${5:--}"); } # name|unit|mount|plain|floor
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf (a/b < 0.1 ? "%.3f" : "%.2f"), a/b; else print "-" }'; }
 print_table() {
-	printf '\n%-34s %-8s %12s %12s %8s\n' "job" "unit" "mount" "plain" "ratio"
-	printf '%-34s %-8s %12s %12s %8s\n' "---" "----" "-----" "-----" "-----"
-	local r name unit m p
+	printf '\n%-34s %-8s %12s %12s %8s %12s %8s\n' "job" "unit" "mount" "plain" "ratio" "fuse floor" "floor r."
+	printf '%-34s %-8s %12s %12s %8s %12s %8s\n' "---" "----" "-----" "-----" "-----" "----------" "--------"
+	local r name unit m p f
 	for r in "${ROWS[@]}"; do
-		IFS='|' read -r name unit m p <<<"$r"
-		printf '%-34s %-8s %12s %12s %8s\n' "$name" "$unit" "$m" "$p" "$(ratio "$m" "$p")"
+		IFS='|' read -r name unit m p f <<<"$r"
+		printf '%-34s %-8s %12s %12s %8s %12s %8s\n' "$name" "$unit" "$m" "$p" "$(ratio "$m" "$p")" "$f" "$(ratio "$f" "$p")"
 	done
 }
 
@@ -115,6 +129,28 @@ start_daemon() {
 	done
 	echo "run.sh: daemon not ready after 30 s; its log:" >&2; tail -30 "$WORK/daemon.log" >&2; exit 1
 }
+
+start_floor() {
+	[ "$WITH_FLOOR" = 1 ] || return 0
+	go build -o "$WORK/bin/loopback" github.com/hanwen/go-fuse/v2/example/loopback
+	"$WORK/bin/loopback" -directmount -q "$FLOOR" "$PLAIN/floor" >"$WORK/floor.log" 2>&1 &
+	FPID=$!
+	for _ in $(seq 1 40); do
+		mountpoint -q "$FLOOR" && return 0
+		kill -0 "$FPID" 2>/dev/null || break
+		sleep 0.25
+	done
+	echo "run.sh: the FUSE floor did not mount (its log below); going on without it" >&2
+	cat "$WORK/floor.log" >&2
+	WITH_FLOOR=0 FPID=
+}
+
+# targets: the directories (labels) each fio and small-file job runs on.
+targets() { if [ "$WITH_FLOOR" = 1 ]; then echo plain floor mount; else echo plain mount; fi; }
+# target_dir LABEL: where that label's files go.
+target_dir() { case $1 in plain) echo "$PLAIN" ;; floor) echo "$FLOOR" ;; mount) echo "$MNT/bench" ;; esac; }
+# floor_value: its argument when the floor ran, else "-".
+floor_value() { if [ "$WITH_FLOOR" = 1 ]; then echo "$1"; else echo -; fi; }
 
 host_info() {
 	echo "shallot bench, mode $MODE, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -178,15 +214,16 @@ fio_value() {
 file_mib() { echo $(( $(stat -c %s "$1") >> 20 ))m; }
 
 phase_fio() {
-	local m=$MNT/bench/fio.dat p=$PLAIN/fio.dat t
+	local t
 	mkdir -p "$MNT/bench"
 	echo "== fio: sequential write $SEQ_SIZE" >&2
-	for t in plain mount; do
-		local f=$p; [ $t = mount ] && f=$m
+	for t in $(targets); do
+		local f; f=$(target_dir $t)/fio.dat
 		rm -f "$f"
 		run_fio seqwrite $t "$f" || echo "run.sh: seqwrite on $t failed: $(tail -3 "$WORK/out/seqwrite-$t.err")" >&2
 	done
-	add_row "seq write 1M (end_fsync)" MiB/s "$(fio_value seqwrite mount write bw_bytes)" "$(fio_value seqwrite plain write bw_bytes)"
+	add_row "seq write 1M (end_fsync)" MiB/s "$(fio_value seqwrite mount write bw_bytes)" "$(fio_value seqwrite plain write bw_bytes)" \
+		"$(floor_value "$(fio_value seqwrite floor write bw_bytes)")"
 
 	local job label dir field name
 	for job in seqread randread randwrite; do
@@ -196,38 +233,38 @@ phase_fio() {
 		randwrite) dir=write field=iops name="rand write 4k x4 direct+fsync" ;;
 		esac
 		echo "== fio: $name" >&2
-		for t in plain mount; do
-			local f=$p; [ $t = mount ] && f=$m
+		for t in $(targets); do
+			local f; f=$(target_dir $t)/fio.dat
 			[ -f "$f" ] || { echo "run.sh: $f missing; skipping $job on $t" >&2; continue; }
 			READ_SIZE=$(file_mib "$f")
 			[ $job = randwrite ] || drop_caches
 			READ_SIZE=$READ_SIZE run_fio $job $t "$f" || echo "run.sh: $job on $t failed: $(tail -3 "$WORK/out/$job-$t.err")" >&2
 		done
 		local unit=IOPS; [ $field = bw_bytes ] && unit=MiB/s
-		add_row "$name" $unit "$(fio_value $job mount $dir $field)" "$(fio_value $job plain $dir $field)"
+		add_row "$name" $unit "$(fio_value $job mount $dir $field)" "$(fio_value $job plain $dir $field)" \
+			"$(floor_value "$(fio_value $job floor $dir $field)")"
 	done
-	rm -f "$m" "$p"
+	for t in $(targets); do rm -f "$(target_dir $t)/fio.dat"; done
 }
 
 # ---- small files -------------------------------------------------------------
 phase_smallfiles() {
 	go build -o "$WORK/bin/smallfiles" ./bench/smallfiles
 	local t dir
-	for t in plain mount; do
-		dir=$PLAIN/small; [ $t = mount ] && dir=$MNT/bench/small
+	for t in $(targets); do
+		dir=$(target_dir $t)/small
 		echo "== small files: $SMALL_FILES x 4 KiB on $t" >&2
 		"$WORK/bin/smallfiles" -dir "$dir" -n "$SMALL_FILES" -drop-caches=$([ $CAN_DROP = 1 ] && echo true || echo false) \
 			>"$WORK/out/small-$t.txt" 2>&1 || { echo "run.sh: smallfiles on $t failed:" >&2; cat "$WORK/out/small-$t.txt" >&2; }
 	done
 	local ph
+	small_rate() { awk -v p="$1" '$2 == p { sub("rate=", "", $5); print $5 }' "$WORK/out/small-$2.txt"; }
 	for ph in create stat read; do
 		local name="$SMALL_FILES x 4k: $ph"
 		[ $ph = create ] || name="$name (cold)"
-		add_row "$name" files/s \
-			"$(awk -v p=$ph '$2 == p { sub("rate=", "", $5); print $5 }' "$WORK/out/small-mount.txt")" \
-			"$(awk -v p=$ph '$2 == p { sub("rate=", "", $5); print $5 }' "$WORK/out/small-plain.txt")"
+		add_row "$name" files/s "$(small_rate $ph mount)" "$(small_rate $ph plain)" "$(floor_value "$(small_rate $ph floor 2>/dev/null)")"
 	done
-	for t in mount plain; do
+	for t in $(targets); do
 		while read -r line; do NOTES+=("$t: $line"); done < <(grep -- '-calls' "$WORK/out/small-$t.txt" || true)
 	done
 }
@@ -270,6 +307,7 @@ phase_go() {
 
 host_info
 case " $PHASES " in *" fio "* | *" smallfiles "* | *" s3 "*) start_daemon ;; esac
+case " $PHASES " in *" fio "* | *" smallfiles "*) start_floor ;; esac
 for ph in $PHASES; do
 	case $ph in
 	fio) settle; phase_fio ;;
@@ -281,7 +319,8 @@ for ph in $PHASES; do
 done
 if [ ${#ROWS[@]} -gt 0 ]; then
 	print_table
-	echo "(ratio = mount / plain; plain = the same job on $PLAIN, same file system)"
+	echo "(ratio = mount / plain; plain = the same job on $PLAIN, same file system;"
+	echo " fuse floor = go-fuse's loopback example over $PLAIN/floor, floor r. = floor / plain)"
 	for n in "${NOTES[@]}"; do echo "  $n"; done
 fi
 if [ -n "$DPID" ]; then

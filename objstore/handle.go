@@ -35,6 +35,7 @@ func (s *Store) Open(ctx context.Context, ino Ino, truncate bool) (*Handle, erro
 // O_CREAT|O_EXCL does: one transaction, nothing read back.
 func (s *Store) CreateFile(ctx context.Context, parent Ino, name string, in NodeIn) (Attr, *Handle, error) {
 	in.Mode = ModeRegular | in.Mode&ModePerm
+	capGen := s.capChanges.Load()
 	a, err := s.Mknod(ctx, parent, name, in)
 	if err != nil {
 		return Attr{}, nil, err
@@ -43,6 +44,10 @@ func (s *Store) CreateFile(ctx context.Context, parent Ino, name string, in Node
 	if err != nil {
 		return Attr{}, nil, err
 	}
+	// A new inode has no security.capability, and the kernel asks before
+	// the first write: answer from memory (see getCapability) unless one
+	// was set anywhere since the create began.
+	f.noCapAt.Store(capGen + 1)
 	return a, &Handle{f: f}, nil
 }
 
