@@ -307,9 +307,12 @@ func (f *openFile) truncateLocked(size uint64) {
 	f.dirty.truncate(size)
 	if size == 0 {
 		f.restartMD5()
-	} else if size != f.md5Next {
+	} else if size < f.md5Next {
 		f.stopMD5()
 	}
+	// Growing keeps the running MD5: it covers a prefix that did not
+	// change, and a writer that goes on at md5Next (fio lays a file out
+	// with fallocate, then writes it in order) still ends with the ETag.
 	f.size = size
 	f.changed = true
 	f.mtime = f.s.now()

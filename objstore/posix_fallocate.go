@@ -116,7 +116,9 @@ func (f *openFile) zeroLocked(ctx context.Context, off, end uint64) error {
 	if inl := uint64(len(f.inline)); off < inl {
 		f.dirty.write(off, make([]byte, min(end, inl)-off))
 	}
-	f.stopMD5()
+	if off < f.md5Next {
+		f.stopMD5()
+	}
 	f.changed = true
 	f.mtime = f.s.now()
 	return nil
