@@ -23,6 +23,21 @@ func TestRunningMD5SurvivesGrowth(t *testing.T) {
 		{"plain", nil, nil, true},
 		{"fallocate first", func(h *Handle) error { return h.Fallocate(ctx, 0, uint64(len(data)), 0) }, nil, true},
 		{"truncate up first", func(h *Handle) error { return truncateTo(h, len(data)) }, nil, true},
+		{"laid out, closed, reopened", func(h *Handle) error {
+			if err := h.Fallocate(ctx, 0, uint64(len(data)), 0); err != nil {
+				return err
+			}
+			return reopen(h)
+		}, nil, true},
+		{"old content rewritten in order", func(h *Handle) error {
+			if _, err := h.WriteAt(ctx, bytes.Repeat([]byte("x"), len(data)+5), 0); err != nil {
+				return err
+			}
+			if err := truncateTo(h, len(data)); err != nil {
+				return err
+			}
+			return reopen(h)
+		}, nil, true},
 		{"grow midway", nil, func(h *Handle) error { return truncateTo(h, len(data)) }, true},
 		{"zero range past the written part", nil, func(h *Handle) error {
 			return h.Fallocate(ctx, uint64(len(data)/2), 100, FallocZeroRange|FallocKeepSize)
@@ -83,4 +98,19 @@ func truncateTo(h *Handle, size int) error {
 	sz := uint64(size)
 	_, err := h.f.s.SetAttr(ctx, h.Ino(), SetAttrIn{Size: &sz})
 	return err
+}
+
+// reopen closes h and opens its file again in its place.
+func reopen(h *Handle) error {
+	s, ino := h.f.s, h.Ino()
+	if err := h.Release(ctx); err != nil {
+		return err
+	}
+	h2, err := s.Open(ctx, ino, false)
+	if err != nil {
+		return err
+	}
+	h.f = h2.f
+	h.released.Store(false)
+	return nil
 }
