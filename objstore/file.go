@@ -215,8 +215,8 @@ func (f *openFile) readLocked(ctx context.Context, p []byte, off uint64, withDir
 		n = int(f.size - off)
 	}
 	p = p[:n]
-	clear(p)
 	if !withDirty {
+		clear(p)
 		if err := f.s.readCommitted(ctx, f.committed, f.inline, p, off); err != nil {
 			return 0, err
 		}
