@@ -42,10 +42,30 @@ func (s *Store) computeStaleETag(ctx context.Context, ino Ino) error {
 	if err != nil {
 		return err
 	}
+	// Whoever opens the file next stops the hashing (acquire cancels
+	// it): a writer is about to change what is hashed (fio lays a file
+	// out, closes it and opens it again to write it), and its last close
+	// queues the file again if the ETag is still unknown then; an S3
+	// reader computes the ETag itself.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.openMu.Lock()
+	busy := f.refs > 1
+	if !busy {
+		f.etagCancel = cancel
+	}
+	s.openMu.Unlock()
+	defer func() {
+		s.openMu.Lock()
+		f.etagCancel = nil
+		s.openMu.Unlock()
+	}()
 	f.mu.Lock()
 	var n meta.Inode
-	err = s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return })
-	if err != nil || n.Flags&meta.FlagETagStale == 0 || f.changed {
+	if !busy {
+		err = s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return })
+	}
+	if busy || err != nil || n.Flags&meta.FlagETagStale == 0 || f.changed {
 		f.mu.Unlock()
 		s.release(f)
 		return err

@@ -26,6 +26,9 @@ type openFile struct {
 	// unlinked: the last name went while the file was open, so the last
 	// release frees the inode; guarded by Store.openMu.
 	unlinked bool
+	// etagCancel stops the background ETag hashing of this file when
+	// someone opens it (etag.go); guarded by Store.openMu.
+	etagCancel context.CancelFunc
 
 	mu        sync.RWMutex
 	loaded    bool
@@ -72,6 +75,10 @@ func (s *Store) acquire(ino Ino) (*openFile, error) {
 		s.open[ino] = f
 	}
 	f.refs++
+	if f.etagCancel != nil {
+		f.etagCancel()
+		f.etagCancel = nil
+	}
 	s.openMu.Unlock()
 
 	if err := f.load(); err != nil {

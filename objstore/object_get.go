@@ -176,8 +176,17 @@ func (r *ObjectReader) Close() error {
 // offsets get their ETag this way).
 func (r *ObjectReader) computeETag(ctx context.Context, n *meta.Inode) (string, error) {
 	h := md5.New()
-	if _, err := io.Copy(h, io.NewSectionReader(r, 0, int64(r.size))); err != nil {
-		return "", fmt.Errorf("compute etag of inode %d: %w", n.Ino, err)
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < int64(r.size); {
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("compute etag of inode %d: %w", n.Ino, err)
+		}
+		k, err := r.ReadAt(buf[:min(int64(len(buf)), int64(r.size)-off)], off)
+		h.Write(buf[:k])
+		off += int64(k)
+		if err != nil && !(err == io.EOF && off == int64(r.size)) {
+			return "", fmt.Errorf("compute etag of inode %d: %w", n.Ino, err)
+		}
 	}
 	etag := hex.EncodeToString(h.Sum(nil))
 	r.s.recordETag(Ino(n.Ino), n.Size, n.Mtime, etag)
