@@ -53,13 +53,13 @@ func (s *Store) computeStaleETag(ctx context.Context, ino Ino) error {
 	busy := f.refs > 1
 	if !busy {
 		f.etagCancel = cancel
+		defer func() {
+			s.openMu.Lock()
+			f.etagCancel = nil
+			s.openMu.Unlock()
+		}()
 	}
 	s.openMu.Unlock()
-	defer func() {
-		s.openMu.Lock()
-		f.etagCancel = nil
-		s.openMu.Unlock()
-	}()
 	f.mu.Lock()
 	var n meta.Inode
 	if !busy {

@@ -11,13 +11,7 @@ import (
 // commit, with no capability and no extra names; a taken name is refused.
 func TestCreateFile(t *testing.T) {
 	s := small(t)
-	if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
-		t.Fatal(err)
-	}
-	bkt, err := s.Lookup(ctx, RootIno, "bkt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bkt := mustBucket(t, s, "bkt")
 	for _, tc := range []struct {
 		name string
 		data string
@@ -110,13 +104,7 @@ func TestCreateInSetgidDir(t *testing.T) {
 // through the handle and is freed at the last release, and only then.
 func TestLastCloseFreesUnlinked(t *testing.T) {
 	s := small(t)
-	if err := s.CreateBucket(ctx, "bkt", Owner{}); err != nil {
-		t.Fatal(err)
-	}
-	bkt, err := s.Lookup(ctx, RootIno, "bkt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bkt := mustBucket(t, s, "bkt")
 	for _, tc := range []struct {
 		name   string
 		unlink func(t *testing.T)
@@ -162,4 +150,13 @@ func mustOK(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mustBucket creates bucket name and returns its directory's attributes.
+func mustBucket(t *testing.T, s *Store, name string) Attr {
+	t.Helper()
+	mustOK(t, s.CreateBucket(ctx, name, Owner{}))
+	a, err := s.Lookup(ctx, RootIno, name)
+	mustOK(t, err)
+	return a
 }

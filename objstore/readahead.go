@@ -44,8 +44,8 @@ func (ra *readahead) drop() {
 // readLayoutLocked fills p from the layout at off (holes as zeros), through
 // the read-ahead windows when the reader goes in order. f.mu is held for
 // reading at least, so the layout cannot change meanwhile. p is zeroed only
-// when it is not copied whole from a window: clearing a 1 MiB buffer that
-// is then overwritten cost a tenth of a sequential read's CPU.
+// when it is not copied whole from a window: a sequential reader would
+// otherwise clear every 1 MiB buffer just before overwriting it.
 func (f *openFile) readLayoutLocked(ctx context.Context, p []byte, off uint64) error {
 	if w := f.ra.window(f, off, len(p)); w != nil {
 		<-w.done
