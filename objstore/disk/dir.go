@@ -120,7 +120,6 @@ func (d *Dir) WriteFile(ctx context.Context, name string, data ...[]byte) error 
 	err = writeSync(f, data)
 	if err == nil {
 		err = os.Rename(tmp, final)
-		openFiles.drop(final)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -171,9 +170,9 @@ func syncDir(dir string) error {
 	return err
 }
 
-// ReadAt reads with plain system calls through the process's cache of open
-// files (fdcache.go): an os.File would also register the descriptor with
-// the poller, which costs more than the read itself for small reads.
+// ReadAt opens, reads and closes the file with plain system calls: an
+// os.File would also register the descriptor with the poller, which costs
+// more than the read itself for small reads.
 func (d *Dir) ReadAt(ctx context.Context, name string, p []byte, off int64) (int, error) {
 	if err := CheckName(name); err != nil {
 		return 0, err
@@ -185,14 +184,14 @@ func (d *Dir) ReadAt(ctx context.Context, name string, p []byte, off int64) (int
 		return 0, d.wrap("read "+name, fs.ErrInvalid)
 	}
 	_, path := d.path(name)
-	f, err := openFiles.acquire(path)
+	fd, err := openRead(path)
 	if err != nil {
 		return 0, d.wrap("read "+name, &fs.PathError{Op: "open", Path: path, Err: err})
 	}
-	defer openFiles.release(f)
+	defer syscall.Close(fd)
 	n := 0
 	for n < len(p) {
-		m, err := syscall.Pread(f.fd, p[n:], off+int64(n))
+		m, err := syscall.Pread(fd, p[n:], off+int64(n))
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -223,9 +222,7 @@ func (d *Dir) Remove(ctx context.Context, name string) error {
 		return err
 	}
 	_, path := d.path(name)
-	err := os.Remove(path)
-	openFiles.drop(path)
-	if err != nil {
+	if err := os.Remove(path); err != nil {
 		return d.wrap("remove "+name, err)
 	}
 	return nil
