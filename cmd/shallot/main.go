@@ -24,6 +24,7 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "serve":
+		reexecWithMadvFree()
 		err = runServe(os.Args[2:])
 	case "key":
 		err = runKey(os.Args[2:])
