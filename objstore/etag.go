@@ -50,22 +50,22 @@ func (s *Store) computeStaleETag(ctx context.Context, ino Ino) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.openMu.Lock()
-	busy := f.refs > 1
-	if !busy {
-		f.etagCancel = cancel
-		defer func() {
-			s.openMu.Lock()
-			f.etagCancel = nil
-			s.openMu.Unlock()
-		}()
+	if f.refs > 1 {
+		s.openMu.Unlock()
+		s.release(f)
+		return nil
 	}
+	f.etagCancel = cancel
 	s.openMu.Unlock()
+	defer func() {
+		s.openMu.Lock()
+		f.etagCancel = nil
+		s.openMu.Unlock()
+	}()
 	f.mu.Lock()
 	var n meta.Inode
-	if !busy {
-		err = s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return })
-	}
-	if busy || err != nil || n.Flags&meta.FlagETagStale == 0 || f.changed {
+	err = s.db.View(func(x *meta.Txn) (err error) { n, err = inode(x, ino); return })
+	if err != nil || n.Flags&meta.FlagETagStale == 0 || f.changed {
 		f.mu.Unlock()
 		s.release(f)
 		return err

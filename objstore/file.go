@@ -71,7 +71,7 @@ func (s *Store) acquire(ino Ino) (*openFile, error) {
 	s.openMu.Lock()
 	f, ok := s.open[ino]
 	if !ok {
-		f = &openFile{s: s, ino: ino, dirty: pieceMap{grain: s.opts.BlobSize}}
+		f = s.newOpenFile(ino)
 		s.open[ino] = f
 	}
 	f.refs++
@@ -88,6 +88,11 @@ func (s *Store) acquire(ino Ino) (*openFile, error) {
 	return f, nil
 }
 
+// newOpenFile is the open-file state of ino before anything is loaded.
+func (s *Store) newOpenFile(ino Ino) *openFile {
+	return &openFile{s: s, ino: ino, dirty: pieceMap{grain: s.opts.BlobSize}}
+}
+
 // acquireNew is acquire for an inode the caller has just created empty:
 // there is nothing committed to read back.
 func (s *Store) acquireNew(ino Ino) (*openFile, error) {
@@ -98,7 +103,8 @@ func (s *Store) acquireNew(ino Ino) (*openFile, error) {
 		s.openMu.Unlock()
 		return s.acquire(ino)
 	}
-	f := &openFile{s: s, ino: ino, dirty: pieceMap{grain: s.opts.BlobSize}, loaded: true, refs: 1}
+	f := s.newOpenFile(ino)
+	f.loaded, f.refs = true, 1
 	f.restartMD5()
 	s.open[ino] = f
 	s.openMu.Unlock()
