@@ -112,6 +112,18 @@ func waitStatus(t testing.TB, d *daemon, what string, cond func(daemonStatus) bo
 	}
 }
 
+// removeAtOnce deletes path as a failing disk loses it: all at once. The
+// daemon probes its disks every 200 ms here, and a RemoveAll in place
+// raced with it: a probe that found the identity marker already gone
+// wrote it again into the half-removed directory ("directory not empty").
+func removeAtOnce(path string) error {
+	gone := path + ".removed"
+	if err := os.Rename(path, gone); err != nil {
+		return err
+	}
+	return os.RemoveAll(gone)
+}
+
 func healed(st daemonStatus) bool {
 	for _, dk := range st.Disks {
 		if dk.State != "ok" || dk.PendingHeal {
@@ -140,7 +152,7 @@ func TestDurabilityDiskLoss(t *testing.T) {
 
 	t.Run("one deleted, writes go on", func(t *testing.T) {
 		healPass := statusOf(t, d).Heal.Pass
-		if err := os.RemoveAll(disks[2]); err != nil {
+		if err := removeAtOnce(disks[2]); err != nil {
 			t.Fatal(err)
 		}
 		waitStatus(t, d, "the lost disk in the status", func(st daemonStatus) bool { return st.Disks[2].State == "missing" })
@@ -176,12 +188,12 @@ func TestDurabilityDiskLoss(t *testing.T) {
 				var err error
 				switch tc.mode {
 				case "deleted":
-					err = os.RemoveAll(disks[i])
+					err = removeAtOnce(disks[i])
 				case "emptied":
 					var ents []os.DirEntry
 					if ents, err = os.ReadDir(disks[i]); err == nil {
 						for _, e := range ents {
-							if err = os.RemoveAll(filepath.Join(disks[i], e.Name())); err != nil {
+							if err = removeAtOnce(filepath.Join(disks[i], e.Name())); err != nil {
 								break
 							}
 						}
