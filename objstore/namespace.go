@@ -35,27 +35,18 @@ func (s *Store) Lookup(ctx context.Context, parent Ino, name string) (Attr, erro
 		return Attr{}, ErrNameTooLong
 	}
 	for attempt := 0; ; attempt++ {
-		// Name and inode in one transaction: a lookup is the hot path of
-		// every stat and open, and each transaction costs badger several
-		// goroutine handoffs.
-		var n meta.Inode
-		err := s.db.View(func(x *meta.Txn) error {
-			d, err := lookup(x, parent, name)
-			if err != nil {
-				return err
-			}
-			n, err = inode(x, Ino(d.Ino))
-			return err
-		})
+		var d meta.Dirent
+		err := s.db.View(func(x *meta.Txn) (err error) { d, err = lookup(x, parent, name); return })
 		if err != nil {
 			return Attr{}, err
 		}
-		if s.openFileIfAny(Ino(n.Ino)) == nil {
-			return attrOf(&n), nil
-		}
-		// Open: buffered writes change size and times, and only GetAttr
-		// reads the record under the open file's lock.
-		a, err := s.GetAttr(ctx, Ino(n.Ino))
+		// Not the inode from the same transaction: a close may commit
+		// and drop its open file between that read and any check of
+		// the open file, leaving attributes older than the close (a
+		// lookup racing with a READDIRPLUS then handed the kernel size
+		// 0 for a file just written). GetAttr reads under the open
+		// file's lock, or after it is gone.
+		a, err := s.GetAttr(ctx, Ino(d.Ino))
 		// The name was pointed at a new inode and the old one freed
 		// between the two reads (an S3 overwrite): look again.
 		if errors.Is(err, ErrNotExist) && attempt < 8 {
