@@ -21,9 +21,14 @@
 //     symlink, readlink, hard links, mknod (FIFOs, sockets, devices),
 //     statfs, extended attributes, fsync, on every path of the namespace.
 //   - Writes through the mount become visible to S3 and NFS at close(2) of
-//     any descriptor open for writing (FLUSH calls Handle.Flush; read-only
-//     opens ask for no FLUSH, see openFlags), at fsync, and at the last
-//     close (RELEASE calls Handle.Release). A commit at close is not
+//     a descriptor they were made through (FLUSH calls Handle.Flush;
+//     read-only opens ask for no FLUSH, see openFlags), at fsync, and at
+//     the last close (RELEASE calls Handle.Release). Descriptors of one
+//     file share its buffer, so such a close publishes what every writer
+//     buffered; the close of one that wrote nothing since the last commit
+//     publishes nothing, so a reader's close (or the kernel's late RELEASE
+//     of an earlier open) never exposes a write(2) cut at a request
+//     boundary. A commit at close is not
 //     abandoned when the closing process gets a signal. Only fsync waits
 //     for the disk; what a close committed is synced by the store within
 //     its SyncInterval (objstore/syncfree.go).

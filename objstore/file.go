@@ -47,6 +47,10 @@ type openFile struct {
 	ra           readahead
 	changed      bool  // something not yet committed (data, size or mtime)
 	mtime        int64 // mtime of the last uncommitted write, 0 if none
+	// settled counts the times changed went back to false (a commit, or
+	// a discard at the last close); a handle's writes are uncommitted
+	// while its wroteAt is settled+1 (Handle.unpublishedLocked).
+	settled uint64
 	// Sequential writes from offset 0 keep a running MD5, which becomes
 	// the ETag at commit without reading the data back.
 	md5     *seqHasher // nil when md5OK is false
@@ -265,10 +269,8 @@ func (s *Store) readCommitted(ctx context.Context, ext []meta.Extent, inline []b
 	return nil
 }
 
-// write buffers p at off.
-func (f *openFile) write(ctx context.Context, p []byte, off uint64) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// writeLocked buffers p at off.
+func (f *openFile) writeLocked(ctx context.Context, p []byte, off uint64) error {
 	if off+uint64(len(p)) > maxFileSize {
 		return fmt.Errorf("write at %d: %w", off, ErrTooLarge)
 	}
@@ -433,8 +435,7 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		s.background.Add(1)
 		go s.lateETag(f.ino, f.size, mtime, late)
 	}
-	f.dirty.reset()
-	f.changed, f.mtime = false, 0
+	f.settleLocked()
 	f.compactDue = s.fragmented(newExt)
 	switch {
 	case f.readers > 0:
@@ -445,6 +446,14 @@ func (f *openFile) commitLocked(ctx context.Context, durable bool) error {
 		s.freeAfterSync(garbage)
 	}
 	return nil
+}
+
+// settleLocked forgets the buffered writes: they were committed, or will
+// never be.
+func (f *openFile) settleLocked() {
+	f.dirty.reset()
+	f.changed, f.mtime = false, 0
+	f.settled++
 }
 
 // writePieces packs buffered runs into blobs of at most BlobSize and

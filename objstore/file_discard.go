@@ -21,8 +21,7 @@ func (f *openFile) discardLocked() {
 	}
 	f.staged, f.runs = nil, nil
 	f.view = f.committed
-	f.dirty.reset()
-	f.changed, f.mtime = false, 0
+	f.settleLocked()
 	if len(ids) > 0 {
 		f.s.deleteUnnamed(f.ino, ids)
 	}

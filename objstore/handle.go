@@ -55,6 +55,23 @@ func (s *Store) CreateFile(ctx context.Context, parent Ino, name string, in Node
 type Handle struct {
 	f        *openFile
 	released atomic.Bool
+	// wroteAt is f.settled+1 as of this handle's last write that left
+	// something uncommitted; guarded by f.mu.
+	wroteAt uint64
+}
+
+// wroteLocked records that h changed the file: if the change is not
+// committed yet, h's close commits it.
+func (h *Handle) wroteLocked() {
+	if h.f.changed {
+		h.wroteAt = h.f.settled + 1
+	}
+}
+
+// unpublishedLocked says whether changes made through h are still only
+// buffered.
+func (h *Handle) unpublishedLocked() bool {
+	return h.f.changed && h.wroteAt == h.f.settled+1
 }
 
 // Ino is the inode the handle is open on.
@@ -75,7 +92,11 @@ func (h *Handle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 	if off < 0 {
 		return 0, fmt.Errorf("write at %d: %w", off, ErrInvalid)
 	}
-	if err := h.f.write(ctx, p, uint64(off)); err != nil {
+	h.f.mu.Lock()
+	err := h.f.writeLocked(ctx, p, uint64(off))
+	h.wroteLocked()
+	h.f.mu.Unlock()
+	if err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -88,29 +109,37 @@ func (h *Handle) Size() uint64 {
 	return h.f.size
 }
 
-// Flush commits buffered writes (close(2) of one descriptor): every door
-// sees them at once; they are durable after the next metadata sync, at
-// most Options.SyncInterval later, as close(2) promises no more on a local
-// file system either.
+// Flush commits buffered writes if some were made through h (close(2) of
+// one descriptor): every door sees them at once; they are durable after
+// the next metadata sync, at most Options.SyncInterval later, as close(2)
+// promises no more on a local file system either. The commit takes the
+// writes of every handle of the file, as they share one buffer; but a
+// handle that wrote nothing since the last commit commits nothing, so the
+// close of a reader (or the kernel's late release of an earlier open)
+// cannot publish another writer's write(2) half done.
 func (h *Handle) Flush(ctx context.Context) error { return h.commit(ctx, false) }
 
-// Fsync commits buffered writes and makes them, and every change committed
-// before, durable.
+// Fsync commits the buffered writes of every handle and makes them, and
+// every change committed before, durable.
 func (h *Handle) Fsync(ctx context.Context) error { return h.commit(ctx, true) }
 
 func (h *Handle) commit(ctx context.Context, durable bool) error {
-	h.f.mu.Lock()
-	changed := h.f.changed
-	err := h.f.commitLocked(ctx, durable)
-	h.f.mu.Unlock()
-	if err == nil && changed {
-		h.f.s.emit(ctx, Event{Kind: EventContent, Ino: h.f.ino})
+	f := h.f
+	f.mu.Lock()
+	publish := f.changed && (durable || h.unpublishedLocked())
+	var err error
+	if publish || durable {
+		err = f.commitLocked(ctx, durable)
+	}
+	f.mu.Unlock()
+	if err == nil && publish {
+		f.s.emit(ctx, Event{Kind: EventContent, Ino: f.ino})
 	}
 	return err
 }
 
-// Release commits (as Flush) and closes the handle; later calls do
-// nothing.
+// Release commits (as Flush: only if h wrote since the last commit) and
+// closes the handle; later calls do nothing.
 func (h *Handle) Release(ctx context.Context) error {
 	if h.released.Swap(true) {
 		return nil

@@ -91,6 +91,7 @@ func (h *Handle) Fallocate(ctx context.Context, off, n uint64, mode FallocMode) 
 		}
 		return f.commitLocked(ctx, false)
 	}()
+	h.wroteLocked()
 	f.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("fallocate inode %d: %w", f.ino, err)
