@@ -20,6 +20,9 @@ type pieceMap struct {
 	bytes  int
 	// grain is the size of the stretches sealed into blobs (BlobSize).
 	grain int
+	// full: a run may hold a grain or more since sealFullLocked last
+	// looked, so scattered writes do not make it scan every run.
+	full bool
 }
 
 // streamMin is the run length from which a growing run is taken for a
@@ -49,6 +52,7 @@ func (m *pieceMap) write(off uint64, p []byte) {
 		}
 		q.data = append(q.data, p...)
 		m.bytes += len(p)
+		m.full = m.full || len(q.data) >= m.grain
 		return
 	}
 	// Runs that overlap or touch [off, end) merge into one.
@@ -76,6 +80,7 @@ func (m *pieceMap) write(off uint64, p []byte) {
 	}
 	copy(buf[off-start:], p)
 	m.bytes += len(buf)
+	m.full = m.full || len(buf) >= m.grain
 	merged := piece{off: start, data: buf}
 	if hi > lo {
 		m.pieces[lo] = merged

@@ -457,49 +457,63 @@ func (f *openFile) settleLocked() {
 }
 
 // writePieces packs buffered runs into blobs of at most BlobSize and
-// returns the extents that map them.
+// returns the extents that map them. The blobs are written in parallel:
+// scattered writes reach DirtyMax as four blobs, and every writer of the
+// file waits for this commit, so four fsync round trips in a row were
+// the larger part of a random-write stall.
 func (s *Store) writePieces(ctx context.Context, pieces []piece) ([]meta.Extent, []uint64, error) {
-	var ext []meta.Extent
-	var ids []uint64
-	buf := make([]byte, 0, min(s.opts.BlobSize, totalLen(pieces)))
-	var pendingExt []meta.Extent
-	flush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		id, err := s.newBlobID()
-		if err != nil {
-			return err
-		}
-		if err := s.blobs.Put(ctx, blob.ID(id), buf); err != nil {
-			return fmt.Errorf("write blob: %w", mapBlobErr(err))
-		}
-		ids = append(ids, id)
-		for _, e := range pendingExt {
-			e.Blob = id
-			ext = append(ext, e)
-		}
-		buf, pendingExt = buf[:0], pendingExt[:0]
-		return nil
+	type packed struct {
+		buf []byte
+		ext []meta.Extent
+		id  uint64
+		err error
 	}
+	var out []*packed
+	left := totalLen(pieces)
+	var cur *packed
 	for _, q := range pieces {
 		data, off := q.data, q.off
 		for len(data) > 0 {
-			room := s.opts.BlobSize - len(buf)
-			if room == 0 {
-				if err := flush(); err != nil {
-					s.deleteBlobs(ids)
-					return nil, nil, err
-				}
-				continue
+			if cur == nil || len(cur.buf) == s.opts.BlobSize {
+				cur = &packed{buf: make([]byte, 0, min(s.opts.BlobSize, left))}
+				out = append(out, cur)
 			}
-			take := min(room, len(data))
-			pendingExt = append(pendingExt, meta.Extent{Off: off, Len: uint64(take), BlobOff: uint64(len(buf))})
-			buf = append(buf, data[:take]...)
-			data, off = data[take:], off+uint64(take)
+			take := min(s.opts.BlobSize-len(cur.buf), len(data))
+			cur.ext = append(cur.ext, meta.Extent{Off: off, Len: uint64(take), BlobOff: uint64(len(cur.buf))})
+			cur.buf = append(cur.buf, data[:take]...)
+			data, off, left = data[take:], off+uint64(take), left-take
 		}
 	}
-	if err := flush(); err != nil {
+	put := func(b *packed) {
+		if b.id, b.err = s.newBlobID(); b.err == nil {
+			b.err = s.blobs.Put(ctx, blob.ID(b.id), b.buf)
+		}
+	}
+	if len(out) == 1 {
+		put(out[0])
+	} else {
+		var wg sync.WaitGroup
+		for _, b := range out {
+			wg.Go(func() { put(b) })
+		}
+		wg.Wait()
+	}
+	var ext []meta.Extent
+	var ids []uint64
+	var err error
+	for _, b := range out {
+		switch {
+		case b.err != nil && err == nil:
+			err = fmt.Errorf("write blob: %w", mapBlobErr(b.err))
+		case b.err == nil:
+			ids = append(ids, b.id)
+			for _, e := range b.ext {
+				e.Blob = b.id
+				ext = append(ext, e)
+			}
+		}
+	}
+	if err != nil {
 		s.deleteBlobs(ids)
 		return nil, nil, err
 	}

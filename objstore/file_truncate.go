@@ -20,7 +20,7 @@ func (f *openFile) truncateCommitLocked(ctx context.Context, size uint64) error 
 	if err == nil {
 		return nil
 	}
-	f.dirty = pieceMap{pieces: pieces, bytes: bytes, grain: f.dirty.grain}
+	f.dirty = pieceMap{pieces: pieces, bytes: bytes, grain: f.dirty.grain, full: true}
 	f.size, f.inlineMerged, f.changed, f.mtime = oldSize, merged, changed, mtime
 	if md5OK != f.md5OK || md5Next != f.md5Next {
 		// The running MD5 was restarted or stopped for the new size;

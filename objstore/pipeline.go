@@ -48,6 +48,9 @@ func (s *Store) putRun(ctx context.Context, r *sealedRun) {
 // sealFullLocked hands every blob-sized stretch of buffered runs to the
 // background, waiting for the oldest run when too many are in flight.
 func (f *openFile) sealFullLocked(ctx context.Context) error {
+	if !f.dirty.full {
+		return nil
+	}
 	size := f.s.opts.BlobSize
 	for i := 0; i < len(f.dirty.pieces); i++ {
 		q := &f.dirty.pieces[i]
@@ -73,6 +76,7 @@ func (f *openFile) sealFullLocked(ctx context.Context) error {
 			i--
 		}
 	}
+	f.dirty.full = false
 	return nil
 }
 
