@@ -2,7 +2,6 @@ package fuse
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"testing"
 )
@@ -17,19 +16,7 @@ func TestReaderCloseDoesNotPublish(t *testing.T) {
 	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s3Get := func() string {
-		t.Helper()
-		r, err := m.store.OpenObject(s3ctx(), testBucket, "f")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		b, err := io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	s3Get := func() string { return string(s3Read(t, m, "f")) }
 	w, err := os.OpenFile(p, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		t.Fatal(err)
