@@ -41,18 +41,16 @@ func (m *pieceMap) roomFor(need int) int {
 	return max(need, m.grain+m.grain/4)
 }
 
-// write lays p at off over whatever was buffered there.
-func (m *pieceMap) write(off uint64, p []byte) {
+// write lays p at off over whatever was buffered there. With inPlace, a
+// write that falls on one run overwrites its bytes where they lie (and may
+// grow it at its end); without, overwritten bytes are left as they were
+// for whoever still reads them (the MD5 hasher) and the runs concerned
+// are rebuilt.
+func (m *pieceMap) write(off uint64, p []byte, inPlace bool) {
 	end := off + uint64(len(p))
 	// Fast path: appending to the last run (sequential writes).
 	if n := len(m.pieces); n > 0 && m.pieces[n-1].end() == off {
-		q := &m.pieces[n-1]
-		if need := len(q.data) + len(p); need > cap(q.data) {
-			q.data = append(make([]byte, 0, m.roomFor(need)), q.data...)
-		}
-		q.data = append(q.data, p...)
-		m.bytes += len(p)
-		m.full = m.full || len(q.data) >= m.grain
+		m.grow(n-1, p)
 		return
 	}
 	// Runs that overlap or touch [off, end) merge into one.
@@ -61,16 +59,27 @@ func (m *pieceMap) write(off uint64, p []byte) {
 	for hi < len(m.pieces) && m.pieces[hi].off <= end {
 		hi++
 	}
+	if inPlace && hi == lo+1 && m.pieces[lo].off <= off {
+		// A rewrite of buffered bytes (a database page, a header):
+		// copying the whole run for it made every such write cost the
+		// run's size.
+		q := &m.pieces[lo]
+		n := copy(q.data[off-q.off:], p)
+		if n < len(p) {
+			m.grow(lo, p[n:])
+		}
+		return
+	}
 	start, stop := off, end
 	if lo < hi {
 		start = min(start, m.pieces[lo].off)
 		stop = max(stop, m.pieces[hi-1].end())
 	}
-	// A run that may grow by appends (the last one) gets room to grow;
-	// others are exactly their size, so scattered small writes cost what
-	// they hold.
+	// A run that may grow by appends (a new or longer last one) gets
+	// room to grow; others are exactly their size, so scattered small
+	// writes and rewrites cost what they hold.
 	room := stop - start
-	if hi == len(m.pieces) {
+	if hi == len(m.pieces) && (lo == hi || end > m.pieces[hi-1].end()) {
 		room = uint64(m.roomFor(int(room)))
 	}
 	buf := make([]byte, stop-start, room)
@@ -88,6 +97,23 @@ func (m *pieceMap) write(off uint64, p []byte) {
 	} else {
 		m.pieces = slices.Insert(m.pieces, lo, merged)
 	}
+}
+
+// grow appends p to run i, which nothing follows closer than its new end.
+// Only the bytes past the run's length are written, which no one else
+// holds: the hasher and sealed runs get slices capped at their length.
+func (m *pieceMap) grow(i int, p []byte) {
+	q := &m.pieces[i]
+	if need := len(q.data) + len(p); need > cap(q.data) {
+		room := need + need/4 // a run in the middle grows as a slice does
+		if i == len(m.pieces)-1 {
+			room = m.roomFor(need)
+		}
+		q.data = append(make([]byte, 0, room), q.data...)
+	}
+	q.data = append(q.data, p...)
+	m.bytes += len(p)
+	m.full = m.full || len(q.data) >= m.grain
 }
 
 // truncate drops buffered bytes at or beyond size.

@@ -45,14 +45,14 @@ func TestOverlay(t *testing.T) {
 
 func TestPieceMap(t *testing.T) {
 	var m pieceMap
-	m.write(10, []byte("abc"))
-	m.write(13, []byte("def")) // appends
-	m.write(0, []byte("01"))
-	m.write(2, []byte("XXXXXXXXXX")) // bridges 0..12 and overlaps the run at 10
+	m.write(10, []byte("abc"), false)
+	m.write(13, []byte("def"), false) // appends
+	m.write(0, []byte("01"), false)
+	m.write(2, []byte("XXXXXXXXXX"), false) // bridges 0..12 and overlaps the run at 10
 	if len(m.pieces) != 1 || m.pieces[0].off != 0 || string(m.pieces[0].data) != "01XXXXXXXXXXcdef" || m.bytes != 16 {
 		t.Fatalf("merged: %+v bytes=%d", m.pieces, m.bytes)
 	}
-	m.write(100, []byte("far"))
+	m.write(100, []byte("far"), false)
 	p := make([]byte, 8)
 	m.readInto(p, 98)
 	if string(p[2:5]) != "far" || p[0] != 0 {

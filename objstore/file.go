@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -56,6 +57,10 @@ type openFile struct {
 	md5     *seqHasher // nil when md5OK is false
 	md5Next uint64
 	md5OK   bool
+	// draining: hashers given up whose goroutine may still read slices
+	// of the buffer handed to it before; until they are done, buffered
+	// bytes are not overwritten in place.
+	draining []*seqHasher
 	// readers counts snapshot readers (S3 GETs); blobs a commit frees while
 	// they run are deleted when the last one closes.
 	readers  int
@@ -195,9 +200,19 @@ func (f *openFile) restartMD5() {
 func (f *openFile) stopMD5() {
 	if f.md5 != nil {
 		f.md5.stop()
+		if f.md5.backlog() > 0 {
+			f.draining = append(f.draining, f.md5)
+		}
 		f.md5 = nil
 	}
 	f.md5OK = false
+}
+
+// bufferLocked lays p at off in the write buffer: over buffered bytes in
+// place unless a hasher may still read them.
+func (f *openFile) bufferLocked(off uint64, p []byte) {
+	f.draining = slices.DeleteFunc(f.draining, func(h *seqHasher) bool { return h.backlog() == 0 })
+	f.dirty.write(off, p, f.md5 == nil && len(f.draining) == 0)
 }
 
 // overlayAttrLocked reports buffered size, mtime and blocks in a.
@@ -277,17 +292,19 @@ func (f *openFile) writeLocked(ctx context.Context, p []byte, off uint64) error 
 	if len(p) == 0 {
 		return nil
 	}
-	f.dirty.write(off, p)
+	sequential := f.md5OK && off == f.md5Next
+	if !sequential {
+		f.stopMD5()
+	}
+	f.bufferLocked(off, p)
 	if end := off + uint64(len(p)); end > f.size {
 		f.size = end
 	}
 	f.changed = true
 	f.mtime = f.s.now()
-	if f.md5OK && off == f.md5Next {
+	if sequential {
 		f.md5.feed(f.dirty.slice(off, len(p)))
 		f.md5Next += uint64(len(p))
-	} else {
-		f.stopMD5()
 	}
 	if f.size > uint64(f.s.opts.InlineMax) {
 		f.mergeInlineLocked()
@@ -311,9 +328,9 @@ func (f *openFile) mergeInlineLocked() {
 		return
 	}
 	m := pieceMap{grain: f.dirty.grain}
-	m.write(0, f.inline[:min(uint64(len(f.inline)), f.size)])
+	m.write(0, f.inline[:min(uint64(len(f.inline)), f.size)], true)
 	for _, q := range f.dirty.pieces {
-		m.write(q.off, q.data)
+		m.write(q.off, q.data, true) // m is new: no one else reads it
 	}
 	f.dirty = m
 	f.inlineMerged = true

@@ -114,11 +114,11 @@ func (f *openFile) zeroLocked(ctx context.Context, off, end uint64) error {
 	// Inline content lies under the buffered writes and the extents (and
 	// is merged under the buffered writes once the file outgrows it), so
 	// it is hidden by writing zeros over it, not by cutting.
-	if inl := uint64(len(f.inline)); off < inl {
-		f.dirty.write(off, make([]byte, min(end, inl)-off))
-	}
 	if off < f.md5Next {
 		f.stopMD5()
+	}
+	if inl := uint64(len(f.inline)); off < inl {
+		f.bufferLocked(off, make([]byte, min(end, inl)-off))
 	}
 	f.changed = true
 	f.mtime = f.s.now()
