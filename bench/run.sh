@@ -12,8 +12,9 @@
 # BENCH_WORK (a directory on the file system to measure; default a new one
 # under /var/tmp), BENCH_KEEP=1 (keep it), SEQ_SIZE, SEQ_RUNTIME, RUNTIME,
 # SMALL_FILES, LIST_KEYS, S3_DURATION, GO_BENCHTIME, SHALLOT_BIN,
-# BENCH_FLOOR=0 (skip the FUSE floor: go-fuse's loopback example over the
-# plain directory, run as a third column of the fio and small-file rows).
+# BENCH_FLOOR=0 (skip the FUSE floor: go-fuse's loopback file system over
+# the plain directory, without passthrough (bench/floor), run as a third
+# column of the fio and small-file rows).
 # Needs root for dropping caches (echo 3 > /proc/sys/vm/drop_caches) and
 # for the FUSE mount; fio and jq.
 set -euo pipefail
@@ -42,10 +43,11 @@ WORK=${BENCH_WORK:-$(mktemp -d /var/tmp/shallot-bench.XXXXXX)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 DATA=$WORK/data MNT=$WORK/mnt PLAIN=$WORK/plain
-# The FUSE floor: go-fuse's own pass-through example (a dependency we
-# already build with), mounted at FLOOR over PLAIN/floor. What it reaches is
-# what any FUSE file system built on go-fuse pays for the protocol alone on
-# this machine, before doing any work of its own.
+# The FUSE floor: go-fuse's loopback file system mounted as shallot mounts
+# (bench/floor: 1 MiB requests, 1 s timeouts, no FUSE passthrough), at
+# FLOOR over PLAIN/floor. What it reaches is what any FUSE file system built
+# on go-fuse pays for the protocol alone on this machine, before doing any
+# work of its own.
 FLOOR=$WORK/floor
 mkdir -p "$DATA" "$MNT" "$PLAIN/floor" "$FLOOR" "$WORK/bin" "$WORK/out"
 DPID= FPID=
@@ -132,8 +134,8 @@ start_daemon() {
 
 start_floor() {
 	[ "$WITH_FLOOR" = 1 ] || return 0
-	go build -o "$WORK/bin/loopback" github.com/hanwen/go-fuse/v2/example/loopback
-	"$WORK/bin/loopback" -directmount -q "$FLOOR" "$PLAIN/floor" >"$WORK/floor.log" 2>&1 &
+	go build -o "$WORK/bin/floor" ./bench/floor
+	"$WORK/bin/floor" "$FLOOR" "$PLAIN/floor" >"$WORK/floor.log" 2>&1 &
 	FPID=$!
 	for _ in $(seq 1 40); do
 		mountpoint -q "$FLOOR" && return 0
@@ -320,7 +322,7 @@ done
 if [ ${#ROWS[@]} -gt 0 ]; then
 	print_table
 	echo "(ratio = mount / plain; plain = the same job on $PLAIN, same file system;"
-	echo " fuse floor = go-fuse's loopback example over $PLAIN/floor, floor r. = floor / plain)"
+	echo " fuse floor = go-fuse's loopback file system without passthrough (bench/floor) over $PLAIN/floor, floor r. = floor / plain)"
 	for n in "${NOTES[@]}"; do echo "  $n"; done
 fi
 if [ -n "$DPID" ]; then
