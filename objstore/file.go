@@ -52,6 +52,9 @@ type openFile struct {
 	// a discard at the last close); a handle's writes are uncommitted
 	// while its wroteAt is settled+1 (Handle.unpublishedLocked).
 	settled uint64
+	// ownerless: a handle was released with its writes uncommitted (its
+	// commit failed); any handle's close commits them.
+	ownerless bool
 	// Sequential writes from offset 0 keep a running MD5, which becomes
 	// the ETag at commit without reading the data back.
 	md5     *seqHasher // nil when md5OK is false
@@ -471,6 +474,7 @@ func (f *openFile) settleLocked() {
 	f.dirty.reset()
 	f.changed, f.mtime = false, 0
 	f.settled++
+	f.ownerless = false
 }
 
 // writePieces packs buffered runs into blobs of at most BlobSize and

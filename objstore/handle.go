@@ -126,7 +126,7 @@ func (h *Handle) Fsync(ctx context.Context) error { return h.commit(ctx, true) }
 func (h *Handle) commit(ctx context.Context, durable bool) error {
 	f := h.f
 	f.mu.Lock()
-	publish := f.changed && (durable || h.unpublishedLocked())
+	publish := f.changed && (durable || h.unpublishedLocked() || f.ownerless)
 	var err error
 	if publish || durable {
 		err = f.commitLocked(ctx, durable)
@@ -145,9 +145,14 @@ func (h *Handle) Release(ctx context.Context) error {
 		return nil
 	}
 	err := h.commit(ctx, false)
-	h.f.mu.RLock()
+	h.f.mu.Lock()
+	if err != nil && h.unpublishedLocked() {
+		// Its writes outlive it: the next close of any handle tries
+		// again (the last one discards them).
+		h.f.ownerless = true
+	}
 	stale := !h.f.changed && !(h.f.md5OK && h.f.md5Next == h.f.size) && h.f.wroteStale
-	h.f.mu.RUnlock()
+	h.f.mu.Unlock()
 	if err == nil && stale {
 		h.f.s.queueETag(h.f.ino)
 	}

@@ -2,7 +2,11 @@ package objstore
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/shallot-storage/shallot/objstore/disk"
 )
 
 // TestCloseCommitsOwnWrites: the handles of a file share one buffer, but a
@@ -75,4 +79,46 @@ func TestCloseCommitsOwnWrites(t *testing.T) {
 			mustOK(t, other.Release(ctx)) // a second Release does nothing
 		})
 	}
+}
+
+// TestReleasedWritesStillCommit: a writer whose commit fails (the disks
+// are full) and whose handle is then released leaves its writes to the
+// other opens of the file: the next close of any of them commits them
+// once there is room, as a local file system's writeback would retry.
+func TestReleasedWritesStillCommit(t *testing.T) {
+	faulty := make([]*disk.Faulty, 6)
+	disks := make([]disk.Disk, 6)
+	for i := range disks {
+		faulty[i] = disk.NewFaulty(disk.NewMem(fmt.Sprintf("d%d", i), 1<<30))
+		disks[i] = faulty[i]
+	}
+	s := NewTestingOn(t, disks, Options{InlineMax: 1 << 10})
+	bkt := mustBucket(t, s, "bkt")
+	a, w, err := s.CreateFile(ctx, bkt.Ino, "f", NodeIn{Mode: 0o644})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(ctx, a.Ino, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("w"), 8<<10)
+	if _, err := w.WriteAt(ctx, body, 0); err != nil {
+		t.Fatal(err)
+	}
+	setAll := func(f disk.Faults) {
+		for _, d := range faulty {
+			d.Set(f)
+		}
+	}
+	setAll(disk.Faults{NoSpace: true})
+	if err := w.Release(ctx); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("release on full disks: %v, want ErrNoSpace", err)
+	}
+	setAll(disk.Faults{})
+	mustOK(t, r.Flush(ctx))
+	if got := readAll(t, s, "bkt", "f"); !bytes.Equal(got, body) {
+		t.Fatalf("after the reader's close S3 reads %d bytes, want the released writer's %d", len(got), len(body))
+	}
+	mustOK(t, r.Release(ctx))
 }
