@@ -125,7 +125,11 @@ func (m *pieceMap) truncate(size uint64) {
 			continue
 		}
 		if q.end() > size {
-			q.data = q.data[:size-q.off]
+			// Capped: the bytes cut off may still be read by a
+			// stopped hasher, so growing the run again must not
+			// write over them.
+			n := size - q.off
+			q.data = q.data[:n:n]
 		}
 		m.bytes += len(q.data)
 		out = append(out, q)

@@ -81,3 +81,24 @@ func checkPieces(t *testing.T, op int, m *pieceMap, model map[uint64]byte) {
 		t.Fatalf("op %d: runs hold %d bytes, count says %d, model %d", op, n, m.bytes, len(model))
 	}
 }
+
+// TestPieceMapTruncateThenGrow: bytes cut off by a truncate stay as they
+// were when the run grows again (a hasher stopped by the truncate may
+// still be reading them).
+func TestPieceMapTruncateThenGrow(t *testing.T) {
+	m := pieceMap{grain: 1 << 20}
+	m.write(0, bytes.Repeat([]byte("a"), 100), false)
+	held := m.pieces[0].data[50:100:100]
+	m.truncate(50)
+	m.write(50, bytes.Repeat([]byte("b"), 100), true)
+	if !bytes.Equal(held, bytes.Repeat([]byte("a"), 50)) {
+		t.Fatalf("bytes cut off by the truncate were overwritten: %q", held)
+	}
+	checkPieces(t, 0, &m, func() map[uint64]byte {
+		model := map[uint64]byte{}
+		for i := uint64(0); i < 150; i++ {
+			model[i] = map[bool]byte{true: 'a', false: 'b'}[i < 50]
+		}
+		return model
+	}())
+}
