@@ -3,6 +3,7 @@ package fuse
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -25,6 +26,21 @@ func s3Put(t *testing.T, m *testMount, key, body string) objstore.ObjectInfo {
 		t.Fatalf("PutObject %s: %v", key, err)
 	}
 	return info
+}
+
+// s3Read reads key as the S3 door does: what is committed.
+func s3Read(t *testing.T, m *testMount, key string) []byte {
+	t.Helper()
+	r, err := m.store.OpenObject(s3ctx(), testBucket, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func s3Delete(t *testing.T, m *testMount, key string) {

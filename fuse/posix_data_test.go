@@ -191,14 +191,8 @@ func TestSharedMmap(t *testing.T) {
 	mustRead(t, p, want)
 	// msync made the first write visible to S3; munmap and close the
 	// second (written back before the helper's close returned).
-	r, err := m.store.OpenObject(s3ctx(), testBucket, "mapped")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	got, err := io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
-	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("S3 view after msync and close: %q..., %v", clip(got), err)
+	if got := s3Read(t, m, "mapped"); !bytes.Equal(got, want) {
+		t.Fatalf("S3 view after msync and close: %q...", clip(got))
 	}
 }
 
@@ -600,16 +594,7 @@ func TestTruncateExtendNoStaleData(t *testing.T) {
 				t.Fatal(err)
 			}
 			check("after close", b)
-			r, err := m.store.OpenObject(s3ctx(), testBucket, filepath.Base(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err = io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
-			r.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			check("over S3", b)
+			check("over S3", s3Read(t, m, filepath.Base(p)))
 			if tc.checkMap {
 				res := runAs(t, m, root, op("mmapread", p, 0, len(want)))
 				if res[0].errno != 0 {

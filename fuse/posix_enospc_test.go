@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"syscall"
 	"testing"
@@ -49,21 +48,6 @@ func TestDiskFull(t *testing.T) {
 	if !bytes.Equal(got, bytes.Repeat([]byte("B"), len(got))) {
 		t.Fatalf("the file that hit ENOSPC holds wrong bytes (%d bytes)", len(got))
 	}
-}
-
-// s3Read reads key as the S3 door does: what is committed.
-func s3Read(t *testing.T, m *testMount, key string) []byte {
-	t.Helper()
-	r, err := m.store.OpenObject(s3ctx(), testBucket, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	b, err := io.ReadAll(io.NewSectionReader(r, 0, r.Info().Size))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestDiskFullSpaceReturns: after a write fails with ENOSPC, removing the

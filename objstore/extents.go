@@ -168,12 +168,10 @@ func writeExtentDiff(x *meta.Txn, ino uint64, old, cur []meta.Extent) error {
 // every layout is by construction; a sorted copy otherwise, so that a
 // layout built wrongly costs a sort rather than wrong records.
 func byOffset(list []meta.Extent) []meta.Extent {
-	for k := 1; k < len(list); k++ {
-		if list[k].Off <= list[k-1].Off {
-			out := slices.Clone(list)
-			slices.SortFunc(out, func(a, b meta.Extent) int { return cmp.Compare(a.Off, b.Off) })
-			return out
-		}
+	if sortedDisjoint(list) {
+		return list
 	}
-	return list
+	out := slices.Clone(list)
+	slices.SortFunc(out, func(a, b meta.Extent) int { return cmp.Compare(a.Off, b.Off) })
+	return out
 }

@@ -511,7 +511,7 @@ func (s *Store) writePieces(ctx context.Context, pieces []piece) ([]meta.Extent,
 		}
 	}
 	if len(out) == 1 {
-		put(out[0])
+		put(out[0]) // most commits: no goroutine handoff for them
 	} else {
 		var wg sync.WaitGroup
 		for _, b := range out {
